@@ -1,0 +1,98 @@
+// The skeleton every master-spawned daemon (smtpd, qmgr, local) runs in.
+//
+// Contract with master (doc/master-protocol.md):
+//   argv:  PROGRAM -c CONFIG_DIR -n SERVICE -t inet|unix [-u] [-r] [-o name=value]... [args]
+//          -u: drop to mail_owner; -r: chroot to queue_directory.
+//   fd 3:  the service's listening socket (non-blocking); the daemon accepts.
+//   fd 4:  status pipe to master. The daemon writes StatusMessage records:
+//          available=1 when it can take another client, 0 when it cannot.
+//          Master forks another process only while none is available.
+//   SIGHUP:  stop accepting, finish current clients, exit 0 (reload/drain).
+//   SIGTERM: stop accepting, finish current clients for at most a few
+//            seconds (daemon's choice), exit 0.
+#pragma once
+#include <sys/types.h>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "lib/config/config.h"
+#include "lib/core/fd.h"
+#include "lib/core/result.h"
+#include "lib/event/event.h"
+
+namespace buzon::daemon {
+
+constexpr int kListenFd = 3;
+constexpr int kStatusFd = 4;
+
+struct StatusMessage {  // written whole (8 bytes < PIPE_BUF, so atomic)
+  int32_t pid;
+  int32_t available;
+};
+
+struct Context {
+  config::MainCf cf;
+  std::string service;  // master.cf service name
+  std::string type;     // inet | unix
+  std::vector<std::string> args;
+  Fd listen;            // fd 3
+  Fd status;            // fd 4 (invalid when run by hand)
+};
+
+struct Spec {
+  const char* name;  // program name for logs
+  // Optional: runs as root (when started as root) before chroot and the drop
+  // to mail_owner; open files and keys the jailed process will need here.
+  std::function<Status(Context&)> pre_jail;
+  // Runs the service; returns the exit status.
+  std::function<int(Context&)> serve;
+  // local keeps root to setuid per delivery; everyone else drops.
+  bool keep_root = false;
+};
+
+// Parses argv, loads main.cf with the -o overrides, starts logging, runs
+// pre_jail, chroots/drops privileges as master asked, then serve(). Config
+// errors and exceptions before serve() are logged as fatal: exit 1.
+int run(int argc, char** argv, const Spec& spec);
+
+// Accept loop shared by the daemons. Accepts clients on ctx.listen (one at a
+// time when client_limit is 1), tells master whether this process is
+// available, stops accepting on SIGHUP/SIGTERM and stops the loop when the
+// last client is done. Exits the loop after max_idle seconds without a client
+// (unless persistent) or once max_use clients have been served.
+class Server {
+ public:
+  using OnClient = std::function<void(Fd client)>;
+  Server(event::Loop& loop, Context& ctx, int client_limit, OnClient on_client,
+         bool persistent = false);
+  ~Server();
+  // Call when a client handed to on_client is finished.
+  void client_done();
+  // True once SIGHUP/SIGTERM was received: finish up, take no new work.
+  bool stopping() const { return stopping_; }
+  // Optional: called once when SIGTERM/SIGHUP arrives.
+  void on_stop(std::function<void()> fn) { on_stop_ = std::move(fn); }
+
+ private:
+  void accept_ready();
+  void update();
+  void report(bool available);
+  void begin_stop();
+  event::Loop& loop_;
+  Context& ctx_;
+  int client_limit_;
+  OnClient on_client_;
+  bool persistent_;
+  int active_ = 0;
+  unsigned long served_ = 0;
+  bool stopping_ = false;
+  int reported_ = -1;
+  std::function<void()> on_stop_;
+  std::unique_ptr<event::Event> accept_ev_, idle_ev_, hup_ev_, term_ev_;
+};
+
+}  // namespace buzon::daemon

@@ -1,0 +1,112 @@
+// The queue file (doc/queue-file.md). Envelope records first, then the
+// message content, then a fixed-size end record that proves the file is
+// complete:
+//   record  = type length ':' data '\n'      (type one ASCII letter,
+//                                             length decimal byte count of data)
+//   V1:1  T17:1732843269.123456  S17:alice@example.org
+//   A<n>:name=value  (client_name, client_addr, helo, protocol, ...)
+//   O<n>:original recipient (applies to the next R)
+//   R<n>:recipient   (pending; the type byte becomes 'X' when delivered)
+//   M0:              (content follows, raw bytes, CRLF-free: lines end in LF)
+//   E20:00000000000000002048\n   (content size; always kEndRecordSize bytes)
+// A queue file is created in tmp/, fsync'ed, renamed into incoming/ and the
+// directory fsync'ed before smtpd may answer 250.
+//
+// LIMITS  kRecordMax bytes per envelope record, kRecipientsMax recipients.
+#pragma once
+#include <sys/types.h>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "lib/core/fd.h"
+#include "lib/core/result.h"
+
+namespace buzon::queue {
+
+constexpr size_t kRecordMax = 4096;
+constexpr size_t kRecipientsMax = 100000;
+constexpr size_t kEndRecordSize = 25;  // "E20:" + 20 digits + '\n'
+
+// Subdirectories of queue_directory that `buzon init`/`buzon start` create.
+// tmp: files being written; incoming: complete, not yet seen by qmgr;
+// active: owned by qmgr; deferred: waiting for retry; hold: held by admin;
+// corrupt: unreadable files; private/public: service sockets; pid: master lock.
+inline constexpr const char* kDirs[] = {"tmp",     "incoming", "active",  "deferred", "hold",
+                                        "corrupt", "defer",    "private", "public",   "pid"};
+
+// Queue IDs: 17 upper-case hex digits: 8 of seconds, 5 of microseconds, 4 of
+// a per-process uniquifier. String order is arrival order.
+std::string new_id();
+bool id_ok(std::string_view id);
+
+struct Recipient {
+  std::string address;
+  std::string original;  // from the O record; empty when none
+  off_t offset = 0;      // file offset of the R/X type byte
+  bool done = false;
+};
+
+struct Envelope {
+  std::string id;
+  long long arrival_sec = 0;
+  long arrival_usec = 0;
+  std::string sender;  // empty for the null sender <>
+  std::vector<std::pair<std::string, std::string>> attrs;
+  std::vector<Recipient> recipients;
+  off_t content_offset = 0;
+  unsigned long long content_size = 0;
+
+  // Value of an A record, or "" when absent.
+  std::string attr(std::string_view name) const;
+};
+
+// Writes one new queue file. Use: create, then envelope records, then
+// begin_content, append content (LF line endings), then commit. A Writer
+// destroyed without commit removes its temporary file.
+class Writer {
+ public:
+  static Result<Writer> create(const std::string& queue_dir);
+  Writer(Writer&&) noexcept;
+  Writer& operator=(Writer&&) = delete;
+  ~Writer();
+
+  const std::string& id() const { return id_; }
+  Status sender(std::string_view address);
+  Status attr(std::string_view name, std::string_view value);
+  Status recipient(std::string_view address, std::string_view original = {});
+  Status begin_content();
+  Status append(std::string_view bytes);
+  unsigned long long content_size() const { return content_size_; }
+  // Writes the end record, fsyncs, renames tmp/ID to incoming/ID and fsyncs
+  // incoming/. After success the message is durable.
+  Status commit();
+
+ private:
+  Writer(std::string queue_dir, std::string id, Fd fd);
+  Status record(char type, std::string_view data);
+  Status flush();
+  std::string queue_dir_;
+  std::string id_;
+  Fd fd_;
+  std::string buf_;
+  unsigned long long content_size_ = 0;
+  bool in_content_ = false;
+  bool committed_ = false;
+};
+
+// Reads and validates the envelope of an open queue file. A file without a
+// valid end record, with a record over kRecordMax, an unknown record type or
+// inconsistent sizes is an error whose message starts with "corrupt".
+Result<Envelope> read_envelope(int fd, std::string_view id);
+
+// Marks the recipient whose R record starts at offset as delivered, durably
+// (one-byte pwrite + fdatasync).
+Status mark_done(int fd, off_t offset);
+
+// Path of a queue file: queue_dir + "/" + dir + "/" + id.
+std::string path(const std::string& queue_dir, std::string_view dir, std::string_view id);
+
+}  // namespace buzon::queue
