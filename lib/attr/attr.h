@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "lib/core/fd.h"
 #include "lib/core/result.h"
 
 namespace buzon::attr {
@@ -61,7 +62,7 @@ class Reader {
 Status write_message(int fd, const Message& m, std::chrono::milliseconds timeout);
 Result<Message> read_message(int fd, std::chrono::milliseconds timeout);
 
-// Connects to a UNIX stream socket (blocking, close-on-exec).
-Result<int> connect_unix(const std::string& path);
+// Connects to a UNIX stream socket (close-on-exec; blocking mode).
+Result<Fd> connect_unix(const std::string& path);
 
 }  // namespace buzon::attr

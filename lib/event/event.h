@@ -55,7 +55,7 @@ class Event {
  private:
   static void trampoline(evutil_socket_t, short what, void* arg);
   Callback cb_;
-  event* ev_;
+  ::event* ev_;
 };
 
 }  // namespace buzon::event

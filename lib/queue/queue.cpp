@@ -1,0 +1,322 @@
+#include "lib/queue/queue.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "lib/core/strings.h"
+#include "lib/file/file.h"
+
+namespace buzon::queue {
+namespace {
+
+constexpr size_t kFlushAt = 65536;
+
+bool is_hex_upper(char c) { return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F'); }
+
+Error corrupt(std::string_view id, const std::string& why) {
+  return Error{"corrupt queue file " + std::string(id) + ": " + why};
+}
+
+// Sequential reader over the envelope part of a queue file, via pread so the
+// caller's file offset is left alone.
+class RecordReader {
+ public:
+  RecordReader(int fd, off_t limit) : fd_(fd), limit_(limit) {}
+  off_t pos() const { return pos_; }
+
+  // Reads "type len:data\n". Returns false with why set on any malformation.
+  bool next(char& type, std::string& data, std::string& why) {
+    int c = get();
+    if (c < 0) return fail(why, "truncated before content");
+    type = static_cast<char>(c);
+    size_t len = 0, digits = 0;
+    for (;;) {
+      c = get();
+      if (c < 0) return fail(why, "truncated record length");
+      if (c == ':') break;
+      if (c < '0' || c > '9' || ++digits > 6) return fail(why, "bad record length");
+      len = len * 10 + static_cast<size_t>(c - '0');
+    }
+    if (digits == 0) return fail(why, "empty record length");
+    if (len > kRecordMax) return fail(why, "record too long");
+    data.clear();
+    for (size_t i = 0; i < len; ++i) {
+      c = get();
+      if (c < 0) return fail(why, "truncated record");
+      data += static_cast<char>(c);
+    }
+    if (get() != '\n') return fail(why, "record not terminated");
+    return true;
+  }
+
+ private:
+  static bool fail(std::string& why, const char* text) {
+    why = text;
+    return false;
+  }
+  int get() {
+    if (pos_ >= limit_) return -1;
+    if (at_ == have_) {
+      ssize_t n;
+      do n = ::pread(fd_, buf_, sizeof buf_, pos_);
+      while (n < 0 && errno == EINTR);
+      if (n <= 0) return -1;
+      have_ = static_cast<size_t>(n);
+      at_ = 0;
+    }
+    ++pos_;
+    return static_cast<unsigned char>(buf_[at_++]);
+  }
+  int fd_;
+  off_t limit_;
+  off_t pos_ = 0;
+  char buf_[8192];
+  size_t at_ = 0, have_ = 0;
+};
+
+}  // namespace
+
+std::string new_id() {
+  static unsigned counter = 0;
+  timeval tv;
+  ::gettimeofday(&tv, nullptr);
+  // The uniquifier mixes the pid with a per-process counter so two processes
+  // writing in the same microsecond still get distinct IDs.
+  unsigned uniq = (static_cast<unsigned>(::getpid()) * 2654435761u + counter++ * 40503u) & 0xffffu;
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%08llX%05lX%04X", static_cast<unsigned long long>(tv.tv_sec) & 0xffffffffULL,
+                static_cast<unsigned long>(tv.tv_usec), uniq);
+  return buf;
+}
+
+bool id_ok(std::string_view id) {
+  if (id.size() != 17) return false;
+  for (char c : id)
+    if (!is_hex_upper(c)) return false;
+  return true;
+}
+
+std::string path(const std::string& queue_dir, std::string_view dir, std::string_view id) {
+  return queue_dir + "/" + std::string(dir) + "/" + std::string(id);
+}
+
+std::string Envelope::attr(std::string_view name) const {
+  for (const auto& [k, v] : attrs)
+    if (k == name) return v;
+  return "";
+}
+
+// ---- Writer
+
+Writer::Writer(std::string queue_dir, std::string id, Fd fd)
+    : queue_dir_(std::move(queue_dir)), id_(std::move(id)), fd_(std::move(fd)) {}
+
+Writer::Writer(Writer&& o) noexcept
+    : queue_dir_(std::move(o.queue_dir_)),
+      id_(std::move(o.id_)),
+      fd_(std::move(o.fd_)),
+      buf_(std::move(o.buf_)),
+      content_size_(o.content_size_),
+      in_content_(o.in_content_),
+      committed_(std::exchange(o.committed_, true)) {}
+
+Writer::~Writer() {
+  if (!committed_ && fd_) ::unlink(path(queue_dir_, "tmp", id_).c_str());
+}
+
+Result<Writer> Writer::create(const std::string& queue_dir) {
+  for (int attempt = 0; attempt < 10; ++attempt) {
+    std::string id = new_id();
+    std::string p = path(queue_dir, "tmp", id);
+    Fd fd(::open(p.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+    if (!fd) {
+      if (errno == EEXIST) continue;
+      return sys_error("create " + p);
+    }
+    Writer w(queue_dir, id, std::move(fd));
+    timeval tv;
+    ::gettimeofday(&tv, nullptr);
+    char t[48];
+    std::snprintf(t, sizeof t, "%lld.%06ld", static_cast<long long>(tv.tv_sec), static_cast<long>(tv.tv_usec));
+    if (auto s = w.record('V', "1"); !s) return s.error();
+    if (auto s = w.record('T', t); !s) return s.error();
+    return w;
+  }
+  return Error{"create queue file: could not find a unique queue ID"};
+}
+
+Status Writer::record(char type, std::string_view data) {
+  if (in_content_) return Error{"queue file " + id_ + ": envelope record after content"};
+  if (data.size() > kRecordMax) return Error{"queue file " + id_ + ": record too long"};
+  buf_ += type;
+  buf_ += std::to_string(data.size());
+  buf_ += ':';
+  buf_ += data;
+  buf_ += '\n';
+  return buf_.size() >= kFlushAt ? flush() : Status{};
+}
+
+Status Writer::flush() {
+  if (auto s = file::write_all(fd_.get(), buf_); !s) return Error{"queue file " + id_ + ": " + s.error().message};
+  buf_.clear();
+  return {};
+}
+
+Status Writer::sender(std::string_view address) { return record('S', address); }
+
+Status Writer::attr(std::string_view name, std::string_view value) {
+  std::string data(name);
+  data += '=';
+  data += value;
+  return record('A', data);
+}
+
+Status Writer::recipient(std::string_view address, std::string_view original) {
+  if (!original.empty())
+    if (auto s = record('O', original); !s) return s;
+  return record('R', address);
+}
+
+Status Writer::begin_content() {
+  if (auto s = record('M', ""); !s) return s;
+  in_content_ = true;
+  return {};
+}
+
+Status Writer::append(std::string_view bytes) {
+  if (!in_content_) return Error{"queue file " + id_ + ": content before begin_content"};
+  content_size_ += bytes.size();
+  if (buf_.size() + bytes.size() < kFlushAt) {
+    buf_ += bytes;
+    return {};
+  }
+  if (auto s = flush(); !s) return s;
+  if (bytes.size() >= kFlushAt) return file::write_all(fd_.get(), bytes);
+  buf_ += bytes;
+  return {};
+}
+
+Status Writer::commit() {
+  if (!in_content_) return Error{"queue file " + id_ + ": commit before content"};
+  char end[kEndRecordSize + 1];
+  std::snprintf(end, sizeof end, "E20:%020llu\n", content_size_);
+  buf_.append(end, kEndRecordSize);
+  if (auto s = flush(); !s) return s;
+  if (::fsync(fd_.get()) < 0) return sys_error("fsync queue file " + id_);
+  std::string from = path(queue_dir_, "tmp", id_);
+  std::string to = path(queue_dir_, "incoming", id_);
+  // RENAME_NOREPLACE: never overwrite another message with the same ID.
+  if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) < 0)
+    return sys_error("rename " + from);
+  committed_ = true;
+  // The rename itself must be durable before the client hears 250.
+  return file::fsync_dir(queue_dir_ + "/incoming");
+}
+
+// ---- Reader
+
+Result<Envelope> read_envelope(int fd, std::string_view id) {
+  struct stat st;
+  if (::fstat(fd, &st) < 0) return sys_error("fstat queue file " + std::string(id));
+  if (st.st_size < static_cast<off_t>(kEndRecordSize)) return corrupt(id, "too short");
+  char end[kEndRecordSize];
+  off_t end_at = st.st_size - static_cast<off_t>(kEndRecordSize);
+  if (::pread(fd, end, kEndRecordSize, end_at) != static_cast<ssize_t>(kEndRecordSize))
+    return corrupt(id, "cannot read end record");
+  std::string_view e(end, kEndRecordSize);
+  if (e.substr(0, 4) != "E20:" || e.back() != '\n') return corrupt(id, "no end record");
+  auto size = str::to_uint(e.substr(4, 18));
+  auto low = str::to_uint(e.substr(22, 2));
+  if (!size || !low || e.substr(4, 2) != "00") return corrupt(id, "bad end record");
+  Envelope env;
+  env.id = std::string(id);
+  env.content_size = *size * 100 + *low;
+
+  RecordReader in(fd, end_at);
+  char type;
+  std::string data, why, original;
+  bool seen_version = false, seen_sender = false;
+  for (;;) {
+    if (!in.next(type, data, why)) return corrupt(id, why);
+    if (!seen_version) {
+      if (type != 'V' || data != "1") return corrupt(id, "unsupported version");
+      seen_version = true;
+      continue;
+    }
+    switch (type) {
+      case 'T': {
+        auto dot = data.find('.');
+        auto sec = str::to_uint(data.substr(0, dot));
+        auto usec = dot == std::string::npos ? std::optional<unsigned long long>(0) : str::to_uint(data.substr(dot + 1));
+        if (!sec || !usec || *usec > 999999) return corrupt(id, "bad arrival time");
+        env.arrival_sec = static_cast<long long>(*sec);
+        env.arrival_usec = static_cast<long>(*usec);
+        break;
+      }
+      case 'S':
+        if (seen_sender) return corrupt(id, "two sender records");
+        env.sender = data;
+        seen_sender = true;
+        break;
+      case 'A': {
+        auto eq = data.find('=');
+        if (eq == std::string::npos || eq == 0) return corrupt(id, "bad attribute record");
+        env.attrs.emplace_back(data.substr(0, eq), data.substr(eq + 1));
+        break;
+      }
+      case 'O':
+        original = data;
+        break;
+      case 'R':
+      case 'X':
+        if (env.recipients.size() >= kRecipientsMax) return corrupt(id, "too many recipients");
+        env.recipients.push_back({data, std::move(original),
+                                  in.pos() - static_cast<off_t>(data.size() + 3 + std::to_string(data.size()).size()),
+                                  type == 'X'});
+        original.clear();
+        break;
+      case 'M':
+        if (!data.empty()) return corrupt(id, "bad content record");
+        if (!seen_sender) return corrupt(id, "no sender record");
+        if (env.recipients.empty()) return corrupt(id, "no recipients");
+        env.content_offset = in.pos();
+        if (static_cast<unsigned long long>(end_at - env.content_offset) != env.content_size)
+          return corrupt(id, "content size mismatch");
+        return env;
+      default:
+        return corrupt(id, std::string("unknown record type '") + str::sanitize(std::string(1, type)) + "'");
+    }
+  }
+}
+
+Status mark_done(int fd, off_t offset) {
+  char t;
+  if (::pread(fd, &t, 1, offset) != 1) return sys_error("read recipient record");
+  if (t != 'R' && t != 'X') return Error{"mark_done: offset does not point at a recipient record"};
+  if (::pwrite(fd, "X", 1, offset) != 1) return sys_error("mark recipient done");
+  if (::fdatasync(fd) < 0) return sys_error("fdatasync");
+  return {};
+}
+
+Status trigger_qmgr(const std::string& queue_dir, char what) {
+  std::string p = queue_dir + "/public/qmgr";
+  sockaddr_un sa{};
+  sa.sun_family = AF_UNIX;
+  if (p.size() >= sizeof sa.sun_path) return Error{p + ": socket path too long"};
+  std::memcpy(sa.sun_path, p.c_str(), p.size() + 1);
+  Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (!fd) return sys_error("socket");
+  if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa) < 0) return sys_error("connect " + p);
+  if (::send(fd.get(), &what, 1, MSG_NOSIGNAL | MSG_DONTWAIT) != 1) return sys_error("write " + p);
+  return {};
+}
+
+}  // namespace buzon::queue

@@ -106,6 +106,11 @@ Result<Envelope> read_envelope(int fd, std::string_view id);
 // (one-byte pwrite + fdatasync).
 Status mark_done(int fd, off_t offset);
 
+// Wakes qmgr: connects to queue_dir/public/qmgr without blocking and writes
+// one byte ('W': new mail in incoming/, 'F': flush the deferred queue).
+// Failure only delays delivery until qmgr's next scan; callers log it.
+Status trigger_qmgr(const std::string& queue_dir, char what = 'W');
+
 // Path of a queue file: queue_dir + "/" + dir + "/" + id.
 std::string path(const std::string& queue_dir, std::string_view dir, std::string_view id);
 
