@@ -1,0 +1,87 @@
+// Envelope addresses: the RFC 5321 section 4.1.2 Path and Mailbox grammar,
+// as smtpd meets it in MAIL FROM and RCPT TO, and as the other daemons meet
+// it in queue files.
+//
+//   Path     = "<" [ A-d-l ":" ] Mailbox ">"     (source route accepted, dropped)
+//   Mailbox  = Local-part "@" ( Domain / address-literal )
+//   Local-part = Dot-string / Quoted-string       ("a b"@x, "a\"b"@x)
+//   Domain   = sub-domain *("." sub-domain)       (letters, digits, inner hyphens;
+//                                                  one trailing dot tolerated, stripped)
+//   address-literal = "[" IPv4 "]" / "[IPv6:" IPv6 "]"
+//
+// Postfix leniencies that are kept (strict_rfc821_envelopes = no): the angle
+// brackets may be missing, and white space may follow the colon of
+// "MAIL FROM:". "user%host" and "user!host" are ordinary local parts: no
+// routing is derived from them (that is how open relays were made).
+//
+// LIMITS  RFC 5321 section 4.5.3.1: kLocalMax octets of local part (as
+//         written, quotes included), kDomainMax octets of domain, kPathMax
+//         octets of path (angle brackets included, counted as present even
+//         when the client omitted them), kLabelMax octets per DNS label
+//         (RFC 1035). Longer is an error ("too long"), never truncated.
+#pragma once
+#include <string>
+#include <string_view>
+
+#include "lib/core/result.h"
+
+namespace buzon::address {
+
+constexpr size_t kLocalMax = 64;
+constexpr size_t kDomainMax = 255;
+constexpr size_t kPathMax = 256;
+constexpr size_t kLabelMax = 63;
+
+struct Address {
+  std::string local;   // unquoted: quoted-pairs resolved, surrounding quotes gone
+  std::string domain;  // as written minus a trailing dot; "[192.0.2.1]" keeps its
+                       // brackets; empty for the null path and unqualified names
+  bool is_null = false;  // the null reverse-path <>
+
+  // True for "[...]" domains.
+  bool is_literal() const { return !domain.empty() && domain.front() == '['; }
+  // Domain in lower case (DNS names and IPv6 literals compare case-insensitively).
+  std::string domain_lower() const;
+  // Canonical text: local part quoted (with quoted-pairs) only when it is
+  // not a valid Dot-string, then "@" domain when there is one. "" for null.
+  //   {local = "a b", domain = "x"} -> "\"a b\"@x"
+  std::string text() const;
+};
+
+struct PathOptions {
+  bool allow_null = false;         // MAIL FROM:<> (never for RCPT)
+  bool allow_unqualified = false;  // "<user>" with no domain: the caller decides
+                                   // (RCPT TO:<Postmaster>, local submission)
+  bool strict_brackets = false;    // strict_rfc821_envelopes: require <...>
+};
+
+struct PathResult {
+  Address address;
+  std::string_view params;  // what follows the path ("SIZE=100 BODY=8BITMIME"),
+                            // leading white space removed; a view into the input
+};
+
+// Parses the argument of MAIL FROM: / RCPT TO: (the text after the colon).
+// Leading white space is skipped unless strict_brackets. The path ends at
+// its closing '>' (a '>' inside a quoted local part does not count) or, when
+// the brackets are missing, at the first white space outside quotes.
+// Errors: "too long" (a limit above), "malformed" (anything else), "null"
+// (<> where allow_null is false), "unqualified" (no domain where
+// allow_unqualified is false).
+Result<PathResult> parse_path(std::string_view arg, const PathOptions& opts);
+
+// Parses one bare Mailbox (no brackets, no parameters, the whole input), e.g.
+// a recipient read back from a queue file. Same errors as parse_path, except
+// that kPathMax does not apply (there is no path; kLocalMax and kDomainMax do).
+Result<Address> parse_mailbox(std::string_view text, bool allow_unqualified = false);
+
+// True when s is a valid RFC 5321 Dot-string (needs no quoting).
+bool is_dot_string(std::string_view s);
+
+// Local part without its address extension: the text before the first of
+// the recipient_delimiter characters ("user+ext" -> "user" for "+"). A
+// delimiter in the first position is not an extension ("+x" stays "+x"), so
+// that no local part can be reduced to nothing. Empty delimiters: no change.
+std::string_view strip_extension(std::string_view local, std::string_view delimiters);
+
+}  // namespace buzon::address
