@@ -1,0 +1,191 @@
+"""A real Buzón instance for integration tests.
+
+Creates an instance with `buzon init` in a temporary folder on free ports,
+starts it with `buzon start`, and stops and removes it on exit. Waits poll
+for an outcome with a deadline; nothing sleeps for a fixed time.
+"""
+import os
+import random
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+BUILD = os.environ.get("BUZON_BUILDDIR") or os.path.abspath(
+    os.path.join(os.path.dirname(__file__), "..", "..", "build"))
+BUZON = os.path.join(BUILD, "buzon")
+SENDMAIL = os.path.join(BUILD, "sendmail")
+MAILQ = os.path.join(BUILD, "mailq")
+
+
+def port_free(port):
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
+
+
+def wait_for(what, predicate, timeout=10.0, interval=0.02):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting for " + what)
+        time.sleep(interval)
+
+
+class Instance:
+    def __init__(self, users=("alice", "bob"), domain="example.test"):
+        self.dir = tempfile.mkdtemp(prefix="buzon-it-")
+        os.chmod(self.dir, 0o755)
+        self.root = os.path.join(self.dir, "inst")
+        for _ in range(50):
+            base = random.randrange(20000, 60000, 100)
+            if port_free(base + 25):
+                break
+        self.port_base = base
+        self.smtp_port = base + 25
+        self.domain = domain
+        args = ["init", self.root, "--domain", domain, "--port-base", str(base)]
+        for u in users:
+            args += ["--user", u + ":secret-" + u]
+        self.run(*args)
+        self.started = False
+
+    # --- commands
+    def run(self, *args, check=True, input=None, env=None):
+        cmd = [BUZON, "-c", self.root, *args] if args[0] != "init" else [BUZON, *args]
+        p = subprocess.run(cmd, capture_output=True, text=True, input=input, env=env, timeout=60)
+        if check and p.returncode != 0:
+            raise AssertionError("%s failed (%d):\n%s%s" % (cmd, p.returncode, p.stdout, p.stderr))
+        return p
+
+    def sendmail(self, *args, data=b"", check=True):
+        env = dict(os.environ, MAIL_CONFIG=self.root)
+        p = subprocess.run([SENDMAIL, *args], input=data, capture_output=True, env=env, timeout=60)
+        if check and p.returncode != 0:
+            raise AssertionError("sendmail %s failed (%d): %s" % (args, p.returncode, p.stderr))
+        return p
+
+    def start(self):
+        self.run("start")
+        self.started = True
+        wait_for("SMTP listener", lambda: not port_free(self.smtp_port))
+
+    def stop(self):
+        if self.started:
+            self.run("stop", check=False)
+            self.started = False
+
+    def close(self):
+        try:
+            self.stop()
+        finally:
+            if os.environ.get("BUZON_KEEP"):
+                print("kept instance in", self.dir, file=sys.stderr)
+            else:
+                shutil.rmtree(self.dir, ignore_errors=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if exc[0] is not None:
+            print("---- maillog ----\n" + self.maillog()[-6000:], file=sys.stderr)
+        self.close()
+
+    # --- where things are
+    def path(self, *parts):
+        return os.path.join(self.root, *parts)
+
+    def mbox(self, user):
+        return self.path("mail", user)
+
+    def maildir_new(self, user):
+        return self.path("home", user, "Maildir", "new")
+
+    def read_mbox(self, user):
+        try:
+            with open(self.mbox(user), "rb") as f:
+                return f.read()
+        except FileNotFoundError:
+            return b""
+
+    def maildir_messages(self, user):
+        d = self.maildir_new(user)
+        if not os.path.isdir(d):
+            return []
+        out = []
+        for name in sorted(os.listdir(d)):
+            with open(os.path.join(d, name), "rb") as f:
+                out.append(f.read())
+        return out
+
+    def maillog(self):
+        try:
+            with open(self.path("log", "maillog"), encoding="utf-8", errors="replace") as f:
+                return f.read()
+        except FileNotFoundError:
+            return ""
+
+    def queue_files(self):
+        out = []
+        for d in ("incoming", "active", "deferred", "hold", "tmp"):
+            p = self.path("queue", d)
+            if os.path.isdir(p):
+                out += [d + "/" + n for n in os.listdir(p)]
+        return out
+
+    def wait_queue_empty(self, timeout=20):
+        wait_for("empty queue", lambda: not self.queue_files(), timeout)
+
+    def pids(self, program):
+        """PIDs of this instance's processes running libexec/<program>."""
+        out = []
+        for pid in os.listdir("/proc"):
+            if not pid.isdigit():
+                continue
+            try:
+                with open("/proc/%s/cmdline" % pid, "rb") as f:
+                    argv = f.read().split(b"\0")
+            except OSError:
+                continue
+            if (argv and os.path.basename(argv[0]).decode(errors="replace") == program
+                    and self.root.encode() in argv):
+                out.append(int(pid))
+        return out
+
+
+def split_mbox(data):
+    """Messages of an mbox file, without their From_ lines."""
+    msgs = []
+    for chunk in data.split(b"\nFrom ")[0:]:
+        msgs.append(chunk)
+    if msgs and msgs[0].startswith(b"From "):
+        msgs[0] = msgs[0][5:]
+    return [m.split(b"\n", 1)[1] if b"\n" in m else b"" for m in msgs if m]
+
+
+def main(tests):
+    """Runs test functions; exit status 0 only if all pass (automake)."""
+    failed = 0
+    for t in tests:
+        name = t.__name__
+        try:
+            t()
+            print("PASS:", name)
+        except Exception as e:  # report and go on to the next test
+            failed += 1
+            import traceback
+            traceback.print_exc()
+            print("FAIL:", name, e)
+        sys.stdout.flush()
+    print("%d passed, %d failed" % (len(tests) - failed, failed))
+    sys.exit(1 if failed else 0)

@@ -1,0 +1,88 @@
+#!/usr/bin/env python3
+"""SMTP to mailbox through the real chain master -> smtpd -> qmgr -> local,
+with smtplib and swaks, comparing the delivered bytes."""
+import email
+import os
+import re
+import smtplib
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(__file__))
+from buzon_instance import Instance, main, wait_for, split_mbox  # noqa: E402
+
+BODY = ("Subject: first\r\nFrom: alice@example.test\r\nTo: bob@example.test\r\n"
+        "Message-ID: <m1@example.test>\r\n\r\nHello Bob.\r\n.leading dot\r\n"
+        "From the start of a line\r\nlast line\r\n")
+
+
+def test_smtplib_to_mbox():
+    with Instance() as inst:
+        inst.start()
+        with smtplib.SMTP("127.0.0.1", inst.smtp_port, timeout=10) as s:
+            code, _ = s.ehlo("client.example.test")
+            assert code == 250
+            refused = s.sendmail("alice@example.test", ["bob@example.test"], BODY)
+            assert refused == {}
+        data = wait_for("mbox delivery", lambda: inst.read_mbox("bob"))
+        assert data.startswith(b"From alice@example.test "), data[:80]
+        msgs = split_mbox(data)
+        assert len(msgs) == 1, msgs
+        msg = msgs[0]
+        # Headers local adds, then smtpd's Received:, then the message as sent.
+        assert msg.startswith(b"Return-Path: <alice@example.test>\nDelivered-To: bob@example.test\nReceived: from client.example.test (unknown [127.0.0.1])"), msg[:300]
+        expected = BODY.replace("\r\n", "\n").replace("\nFrom the", "\n>From the").encode()
+        received_end = msg.index(b"\nSubject: first") + 1
+        assert msg[received_end:] == expected + b"\n", (msg[received_end:], expected)
+        assert b"with ESMTP id " in msg
+        inst.wait_queue_empty()
+        q = subprocess.run([os.path.join(os.environ.get("BUZON_BUILDDIR", "build"), "mailq")],
+                           env=dict(os.environ, MAIL_CONFIG=inst.root), capture_output=True, text=True)
+        assert "Mail queue is empty" in q.stdout, q.stdout + q.stderr
+        log = inst.maillog()
+        assert re.search(r"to=<bob@example.test>, relay=local, delay=[0-9.]+, delays=[0-9./]+, dsn=2\.0\.0, status=sent", log), log
+        assert "removed" in log
+
+
+def test_swaks_to_maildir():
+    with Instance() as inst:
+        inst.run("conf", "-e", "home_mailbox=Maildir/")
+        inst.start()
+        p = subprocess.run(["swaks", "--server", "127.0.0.1:%d" % inst.smtp_port,
+                            "--to", "alice@example.test", "--from", "bob@example.test",
+                            "--header", "Subject: swaks test", "--body", "swaks body line"],
+                           capture_output=True, text=True, timeout=30)
+        assert p.returncode == 0, p.stdout + p.stderr
+        assert "250 2.0.0 Ok: queued as" in p.stdout, p.stdout
+        msgs = wait_for("maildir delivery", lambda: inst.maildir_messages("alice"))
+        assert len(msgs) == 1
+        m = email.message_from_bytes(msgs[0])
+        assert m["Return-Path"] == "<bob@example.test>"
+        assert m["Delivered-To"] == "alice@example.test"
+        assert m["Subject"] == "swaks test"
+        assert "swaks body line" in m.get_payload()
+        name = os.listdir(inst.maildir_new("alice"))[0]
+        assert re.search(r",S=%d$" % len(msgs[0]), name), name
+        assert inst.read_mbox("alice") == b""
+
+
+def test_unknown_user_and_relay_refused():
+    with Instance() as inst:
+        inst.start()
+        with smtplib.SMTP("127.0.0.1", inst.smtp_port, timeout=10) as s:
+            s.ehlo("client.example.test")
+            s.mail("alice@example.test")
+            code, msg = s.rcpt("nobody@example.test")
+            assert code == 550 and msg.startswith(b"5.1.1"), (code, msg)
+            code, msg = s.rcpt("someone@elsewhere.example")
+            assert code == 554 and msg.startswith(b"5.7.1"), (code, msg)
+            code, msg = s.rcpt("user%elsewhere.example@example.test")
+            assert code == 550, (code, msg)  # a local part, never a relay path
+            code, msg = s.rcpt("Alice@EXAMPLE.TEST.")
+            assert code == 250, (code, msg)
+            code, msg = s.verify("alice")
+            assert code == 502, (code, msg)
+
+
+if __name__ == "__main__":
+    main([test_smtplib_to_mbox, test_swaks_to_maildir, test_unknown_user_and_relay_refused])
