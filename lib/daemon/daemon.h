@@ -7,11 +7,17 @@
 //   fd 4:  status pipe to master. The daemon writes StatusMessage records:
 //          available=1 when it can take another client, 0 when it cannot.
 //          Master forks another process only while none is available.
+//          The first accepted client is always announced (0, then 1 again if
+//          still available, as Postfix's TAKEN/AVAIL) so that master knows
+//          the process got past startup: a later crash is not "bad startup".
+//          When master goes away (the pipe's read end closes) the daemon
+//          drains as on SIGHUP.
 //   SIGHUP:  stop accepting, finish current clients, exit 0 (reload/drain).
 //   SIGTERM: stop accepting, finish current clients for at most a few
 //            seconds (daemon's choice), exit 0.
 #pragma once
 #include <sys/types.h>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -54,6 +60,22 @@ struct Spec {
   bool keep_root = false;
 };
 
+// The master -> daemon command line, parsed. Options come first; the first
+// word that is not an option (or everything after "--") starts args.
+struct Args {
+  std::string config_dir;  // -c; empty: $MAIL_CONFIG, else the built-in default
+  std::string service;     // -n (required)
+  std::string type;        // -t inet|unix (required)
+  bool unprivileged = false;  // -u
+  bool chroot = false;        // -r
+  std::vector<std::pair<std::string, std::string>> overrides;  // -o name=value
+  std::vector<std::string> args;
+};
+// Errors (message is the reason, for "usage: ..."): unknown option, option
+// without its value, -o without "name=", -t other than inet|unix, missing
+// -n or -t.
+Result<Args> parse_args(int argc, const char* const* argv);
+
 // Parses argv, loads main.cf with the -o overrides, starts logging, runs
 // pre_jail, chroots/drops privileges as master asked, then serve(). Config
 // errors and exceptions before serve() are logged as fatal: exit 1.
@@ -82,6 +104,7 @@ class Server {
   void update();
   void report(bool available);
   void begin_stop();
+  void pause_accepting();
   event::Loop& loop_;
   Context& ctx_;
   int client_limit_;
@@ -93,6 +116,12 @@ class Server {
   int reported_ = -1;
   std::function<void()> on_stop_;
   std::unique_ptr<event::Event> accept_ev_, idle_ev_, hup_ev_, term_ev_;
+  // Added by the lib/daemon implementation (private; no caller sees them).
+  std::chrono::milliseconds max_idle_{0};  // 0: never exit for idleness
+  unsigned long long max_use_ = 0;         // 0: no limit
+  bool accept_paused_ = false;             // after EMFILE and friends
+  bool reported_taken_ = false;            // first client announced to master
+  std::unique_ptr<event::Event> status_ev_, grace_ev_, pause_ev_;
 };
 
 }  // namespace buzon::daemon

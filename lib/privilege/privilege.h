@@ -1,7 +1,8 @@
 // Dropping root. Only master and local keep root; every other daemon calls
 // drop_to(mail_owner) (after an optional chroot) before reading any network
-// input. When the process is not root (instance mode) these are no-ops that
-// succeed.
+// input. When the process is not root (instance mode) drop_to/drop_to_ids
+// succeed without doing anything if the process already runs as the target
+// uid, and fail otherwise; chroot_to fails (chroot(2) needs root).
 #pragma once
 #include <sys/types.h>
 #include <string>
