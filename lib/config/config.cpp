@@ -365,9 +365,6 @@ Status validate(const MainCf& cf, const std::map<std::string, int, std::less<>>*
   return {};
 }
 
-Result<MainCf> parse_with_refs(std::string_view text, const std::string& filename,
-                               const std::string& config_dir, const RefSet& outside_refs);
-
 void master_cf_refs(const std::string& config_dir, RefSet& refs) {
   // master.cf -o values may use main.cf helper parameters
   // (-o smtpd_recipient_restrictions=$mua_recipient_restrictions), which
@@ -450,12 +447,45 @@ Result<std::vector<LogicalLine>> logical_lines(std::string_view text, const std:
 
 }  // namespace detail
 
+
 // ---- MainCf -------------------------------------------------------------
 
 namespace {
 
-Result<MainCf> parse_with_refs(std::string_view text, const std::string& filename,
-                               const std::string& config_dir, const RefSet& outside_refs) {
+// Names used by files other than the one being parsed (master.cf -o values).
+// load() and edit_main_cf() set this around their call of MainCf::parse(),
+// whose public signature has no room for it.
+thread_local const RefSet* t_outside_refs = nullptr;
+
+class OutsideRefs {
+ public:
+  explicit OutsideRefs(const RefSet& refs) : saved_(std::exchange(t_outside_refs, &refs)) {}
+  ~OutsideRefs() { t_outside_refs = saved_; }
+  OutsideRefs(const OutsideRefs&) = delete;
+  OutsideRefs& operator=(const OutsideRefs&) = delete;
+
+ private:
+  const RefSet* saved_;
+};
+
+bool has_line_break(std::string_view v) {
+  return v.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos;
+}
+
+// A computed value handed out as a raw value must not expand further.
+std::string escape_dollars(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    out += c;
+    if (c == '$') out += '$';
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<MainCf> MainCf::parse(std::string_view text, const std::string& filename,
+                             const std::string& config_dir) {
   auto lines = detail::logical_lines(text, filename);
   if (!lines) return lines.error();
   std::map<std::string, std::string, std::less<>> values;
@@ -472,23 +502,209 @@ Result<MainCf> parse_with_refs(std::string_view text, const std::string& filenam
 
   // Postfix user-defined parameters: a name outside the table is accepted
   // when some value uses it; otherwise it is almost always a typo.
-  RefSet refs = outside_refs;
+  RefSet refs = t_outside_refs ? *t_outside_refs : RefSet{};
   for (const auto& [name, value] : values) collect_refs(value, refs);
   for (const auto& def : params()) collect_refs(def.default_value, refs);
-  std::pair<int, std::string> first_unknown{INT_MAX, ""};
-  for (const auto& [name, line] : line_of)
-    if (!find_param(name) && !refs.contains(name) && line < first_unknown.first) first_unknown = {line, name};
-  if (!first_unknown.second.empty())
-    return Error{where(filename, first_unknown.first) + "unknown parameter: " + first_unknown.second};
+  int bad_line = INT_MAX;
+  std::string bad_name;
+  for (const auto& [name, line] : line_of) {
+    if (!find_param(name) && !refs.contains(name) && line < bad_line) {
+      bad_line = line;
+      bad_name = name;
+    }
+  }
+  if (!bad_name.empty()) return Error{where(filename, bad_line) + "unknown parameter: " + bad_name};
 
   MainCf cf;
-  for (auto& [name, value] : values)
-    if (auto st = cf.set_user_or_table(name, value); !st) return st.error();
-  if (auto st = cf.set_dir(config_dir); !st) return st.error();
+  cf.config_dir_ = config_dir;
+  cf.values_ = std::move(values);
   if (auto st = validate(cf, &line_of, filename); !st) return st.error();
   return cf;
 }
 
+Result<MainCf> MainCf::load(const std::string& config_dir) {
+  std::string path = config_dir + "/main.cf";
+  auto text = detail::read_config_file(path);
+  if (!text) return text.error();
+  RefSet refs;
+  master_cf_refs(config_dir, refs);
+  OutsideRefs scope(refs);
+  return parse(*text, path, config_dir);
+}
+
+Status MainCf::set(std::string_view name, std::string_view value) {
+  if (!find_param(name)) return Error{"unknown parameter: " + shown(name)};
+  std::string key(name);
+  if (has_line_break(value)) return Error{"bad value for " + key + ": contains a line break or NUL"};
+  std::optional<std::string> old;
+  if (auto it = values_.find(key); it != values_.end()) old = it->second;
+  values_[key] = std::string(str::trim(value));
+  // Revalidate everything: other values may refer to this one.
+  if (auto st = validate(*this, nullptr, ""); !st) {
+    if (old) {
+      values_[key] = *old;
+    } else {
+      values_.erase(key);
+    }
+    return st;
+  }
+  return {};
+}
+
+std::string MainCf::get(std::string_view name) const {
+  if (!find_param(name) && !values_.contains(name))
+    MAIL_PANIC("lookup of unknown parameter " + std::string(name));
+  Expander ex(*this);
+  auto v = ex.param(name);
+  if (!v) {
+    // Only reachable when validation was bypassed; an empty value is the
+    // conservative answer (no destination, no banner text, ...).
+    log::warning("parameter " + std::string(name) + ": " + v.error().message + "; using an empty value");
+    return "";
+  }
+  return std::move(v).value();
+}
+
+bool MainCf::get_bool(std::string_view name) const {
+  std::string v = get(name);
+  auto b = parse_bool(v);
+  if (!b) MAIL_PANIC("parameter " + std::string(name) + " is not a boolean: " + shown(v));
+  return *b != 0;
+}
+
+unsigned long long MainCf::get_int(std::string_view name) const {
+  std::string v = get(name);
+  auto n = str::to_uint(v);
+  if (!n) MAIL_PANIC("parameter " + std::string(name) + " is not a number: " + shown(v));
+  return *n;
+}
+
+std::chrono::seconds MainCf::get_time(std::string_view name) const {
+  std::string v = get(name);
+  const ParamDef* def = find_param(name);
+  auto t = parse_time(v, def ? def->default_value : std::string_view());
+  if (!t) MAIL_PANIC("parameter " + std::string(name) + " is not a time: " + shown(v));
+  return std::chrono::seconds(*t);
+}
+
+unsigned long long MainCf::get_size(std::string_view name) const { return get_int(name); }
+
+std::vector<std::string> MainCf::get_list(std::string_view name) const {
+  return str::split(get(name), " \t\r\n,");
+}
+
+std::string MainCf::raw(std::string_view name) const {
+  if (name == "config_directory" && !config_dir_.empty()) return escape_dollars(config_dir_);
+  if (auto it = values_.find(name); it != values_.end()) return it->second;
+  if (name == "myhostname") return escape_dollars(system_hostname());
+  if (name == "mydomain") return escape_dollars(domain_of(get("myhostname")));
+  if (const ParamDef* def = find_param(name)) return std::string(def->default_value);
+  return "";
+}
+
+bool MainCf::is_explicit(std::string_view name) const { return values_.contains(name); }
+
+std::vector<std::pair<std::string, std::string>> MainCf::explicit_params() const {
+  return {values_.begin(), values_.end()};
+}
+
+// ---- conf -e --------------------------------------------------------------
+
+namespace {
+
+// Replaces the first definition of name (with its continuation lines) by
+// "name = value" and drops later definitions, which would otherwise win;
+// every other byte stays as it was. Appends when there is none.
+std::string replace_definition(std::string_view text, std::string_view name, std::string_view value) {
+  std::string line = std::string(name) + " =" + (value.empty() ? "" : " ") + std::string(value) + "\n";
+  std::string out;
+  bool in_target = false, replaced = false;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t nl = text.find('\n', pos);
+    size_t end = nl == std::string_view::npos ? text.size() : nl + 1;
+    std::string_view phys = text.substr(pos, end - pos);
+    pos = end;
+    std::string_view body = str::trim(phys);
+    if (body.empty() || body.front() == '#') {
+      out += phys;
+    } else if (is_blank(phys.front())) {
+      if (!in_target) out += phys;
+    } else {
+      in_target = str::trim(body.substr(0, body.find('='))) == name;
+      if (!in_target) {
+        out += phys;
+      } else if (!replaced) {
+        out += line;
+        replaced = true;
+      }
+    }
+  }
+  if (!replaced) {
+    if (!out.empty() && out.back() != '\n') out += '\n';
+    out += line;
+  }
+  return out;
+}
+
+// Temp file in the same directory + fsync + rename + fsync of the directory:
+// a crash leaves either the old or the new main.cf, never a torn one.
+Status write_atomic(const std::string& dir, const std::string& path, std::string_view data, mode_t mode) {
+  std::string tmpl = dir + "/.main.cf.XXXXXX";
+  Fd fd(::mkostemp(tmpl.data(), O_CLOEXEC));
+  if (!fd) return sys_error("create temporary file in " + dir);
+  auto fail = [&](const std::string& what) {
+    Error e = sys_error(what);
+    ::unlink(tmpl.c_str());
+    return e;
+  };
+  if (::fchmod(fd.get(), mode) != 0) return fail("fchmod " + tmpl);
+  while (!data.empty()) {
+    ssize_t n = ::write(fd.get(), data.data(), data.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return fail("write " + tmpl);
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  if (::fsync(fd.get()) != 0) return fail("fsync " + tmpl);
+  fd.reset();
+  if (::rename(tmpl.c_str(), path.c_str()) != 0) return fail("rename " + tmpl + " to " + path);
+  Fd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!dfd || ::fsync(dfd.get()) != 0) return sys_error("fsync " + dir);
+  return {};
+}
+
 }  // namespace
+
+Status edit_main_cf(const std::string& config_dir, std::string_view name, std::string_view value) {
+  if (!valid_name(name)) return Error{"bad parameter name: " + shown(name)};
+  // A line break would let one edit inject further parameters.
+  if (has_line_break(value)) return Error{"bad value for " + std::string(name) + ": contains a line break or NUL"};
+  value = str::trim(value);
+  std::string path = config_dir + "/main.cf";
+  std::string old;
+  mode_t mode = 0644;
+  if (auto text = detail::read_config_file(path); text) {
+    old = std::move(text).value();
+    struct stat st;
+    if (::stat(path.c_str(), &st) == 0) mode = st.st_mode & 07777;
+  } else if (text.error().sys_errno != ENOENT) {
+    return text.error();
+  }
+  std::string updated = replace_definition(old, name, value);
+  {
+    // Never write a main.cf that the daemons would refuse to load.
+    RefSet refs;
+    master_cf_refs(config_dir, refs);
+    OutsideRefs scope(refs);
+    if (auto cf = MainCf::parse(updated, path, config_dir); !cf) return cf.error();
+  }
+  return write_atomic(config_dir, path, updated, mode);
+}
+
+std::string config_dir_from(const char* dash_c) {
+  if (dash_c && *dash_c) return dash_c;
+  if (const char* env = std::getenv("MAIL_CONFIG"); env && *env) return env;
+  return BUZON_CONFIG_DIR;
+}
 
 }  // namespace buzon::config
