@@ -1,0 +1,77 @@
+// master - Buzon process manager (8)
+// SYNOPSIS  master [-c config_dir] [-d]
+// SECURITY  Runs as root in system mode (as the invoking user in instance
+//           mode). Never reads network input: it binds the listeners of
+//           master.cf, forks the daemons with the listening socket on fd 3
+//           and reads only their 8-byte status records. Children get a
+//           scrubbed environment and no other descriptor.
+// LIMITS    maxproc (master.cf), default_process_limit,
+//           service_throttle_time, trigger_timeout; one master per
+//           queue_directory (pid/master.pid lock)
+// SEE ALSO  buzon(1), master.cf(5), main.cf(5), smtpd(8), qmgr(8), local(8)
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lib/config/config.h"
+#include "lib/event/event.h"
+#include "lib/log/log.h"
+#include "master/options.h"
+#include "master/pid_lock.h"
+#include "master/queue_dirs.h"
+#include "master/settings.h"
+#include "master/supervisor.h"
+
+using namespace buzon;
+
+namespace {
+
+// With fd 0, 1 or 2 closed, the first socket we open would become "stderr"
+// and log lines would be written to a client.
+void ensure_std_fds() {
+  for (int fd = 0; fd <= 2; ++fd)
+    if (fcntl(fd, F_GETFD) < 0) {
+      int n = open("/dev/null", O_RDWR);
+      if (n >= 0 && n != fd) {
+        dup2(n, fd);
+        close(n);
+      }
+    }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  ensure_std_fds();
+  umask(022);  // the modes master sets are meant literally
+  auto opts = master::parse_options(argc, argv);
+  if (!opts) log::fatal(opts.error().message + "\n" + master::kUsage);
+  if (opts->debug) log::also_stderr(true);
+
+  std::string dir = config::config_dir_from(opts->config_dir.empty() ? nullptr : opts->config_dir.c_str());
+  auto cf = config::MainCf::load(dir);
+  if (!cf) log::fatal(cf.error().message);
+  log::init("master", *cf);
+  if (opts->debug) log::also_stderr(true);
+  auto st = master::load_settings(*cf);
+  if (!st) log::fatal(st.error().message);
+  auto services = config::load_master_cf(dir, *cf);
+  if (!services) log::fatal(services.error().message);
+  if (auto s = master::check_services(*services, *st); !s) log::fatal(s.error().message);
+
+  if (auto s = master::make_queue_dirs(*st); !s) log::fatal(s.error().message);
+  auto lock = master::PidLock::acquire(st->queue_dir + "/pid/master.pid");
+  if (!lock) log::fatal(lock.error().message);
+
+  event::Loop loop;
+  master::Supervisor supervisor(loop, *st, opts->debug);
+  if (auto s = supervisor.start(*services); !s) {
+    lock->remove();
+    log::fatal(s.error().message);
+  }
+  log::info("daemon started -- version " BUZON_VERSION ", configuration " + dir);
+  loop.run();
+  lock->remove();
+  return 0;
+}
