@@ -302,7 +302,7 @@ std::string type_problem(const ParamDef& def, std::string_view v) {
   std::string name(def.name);
   switch (def.type) {
     case Type::Bool:
-      if (!parse_bool(v)) return "bad boolean value for " + name + ": " + shown(v) + " (expected yes or no)";
+      if (!parse_bool(v)) return "bad boolean value for " + name + ": " + shown(v);
       break;
     case Type::Int:
       if (!parse_int(v)) return "bad integer value for " + name + ": " + shown(v);

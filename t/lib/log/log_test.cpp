@@ -1,1 +1,225 @@
+// lib/log: line format, sanitizing, maillog_file, stderr, fatal and panic.
+// Everything that calls init() runs in a forked child so each test starts
+// from the "before init" state and the test binary's own stderr stays clean.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <regex>
+#include <sstream>
+
+#include "lib/config/config.h"
+#include "lib/log/log.h"
+
+using namespace buzon;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct TempDir {
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "buzon-log-XXXXXX").string();
+    REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
+    path = tmpl;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+  std::string read(const std::string& name) const {
+    std::ifstream in(path + "/" + name, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  }
+  std::string path;
+};
+
+config::MainCf cf_with(const std::string& text) {
+  auto cf = config::MainCf::parse(text, "main.cf", "/etc/test");
+  if (!cf) FAIL(cf.error().message);
+  return std::move(cf).value();
+}
+
+// Runs body in a child with stderr sent to stderr_path; returns the wait status.
+int in_child(const std::string& stderr_path, const std::function<void()>& body) {
+  std::fflush(nullptr);
+  pid_t pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    struct rlimit no_core = {0, 0};
+    setrlimit(RLIMIT_CORE, &no_core);
+    std::signal(SIGABRT, SIG_DFL);  // not Catch2's handler: die, don't report
+    int fd = ::open(stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (fd < 0 || ::dup2(fd, 2) < 0) _exit(99);
+    body();
+    _exit(0);
+  }
+  int status = 0;
+  REQUIRE(waitpid(pid, &status, 0) == pid);
+  return status;
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> out;
+  std::stringstream ss(text);
+  for (std::string l; std::getline(ss, l);) out.push_back(l);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("log: format is 'QID: k=v, k=v'", "[log]") {
+  CHECK(log::format("4Xk2Lq1Z3vz", {{"from", "<a@example.org>"}, {"size", 2048}, {"nrcpt", 1}}) ==
+        "4Xk2Lq1Z3vz: from=<a@example.org>, size=2048, nrcpt=1");
+  CHECK(log::format("NOQUEUE", {{"reject", std::string("RCPT")}}) == "NOQUEUE: reject=RCPT");
+  CHECK(log::format("NOQUEUE", {{"n", 18446744073709551615ULL}, {"m", -5LL}, {"u", 7u}, {"l", 9L}}) ==
+        "NOQUEUE: n=18446744073709551615, m=-5, u=7, l=9");
+  CHECK(log::format("Q", {}) == "Q:");
+}
+
+TEST_CASE("log: values cannot forge lines (CR, LF and other controls)", "[log]") {
+  CHECK(log::format("Q", {{"helo", "evil\r\nQ: status=sent"}}) == "Q: helo=evil??Q: status=sent");
+  CHECK(log::format("Q", {{"x", std::string_view("a\0b\tc\x7f", 6)}}) == "Q: x=a?b?c?");
+  CHECK(log::format("Q\n", {{"k\n", "v"}}) == "Q?: k?=v");
+  // Long values are cut, not passed whole.
+  std::string f = log::format("Q", {{"reason", std::string(5000, 'x')}});
+  CHECK(f.size() < 1100);
+  CHECK(f.ends_with("x..."));
+}
+
+TEST_CASE("log: before init(), messages go to stderr", "[log]") {
+  TempDir dir;
+  int status = in_child(dir.path + "/stderr", [] {
+    log::info("plain text");
+    log::warning("careful");
+    log::info("QID", {{"k", "v"}});
+  });
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  auto lines = lines_of(dir.read("stderr"));
+  REQUIRE(lines.size() == 3);
+  std::string prog = program_invocation_short_name;
+  CHECK(lines[0] == prog + ": plain text");
+  CHECK(lines[1] == prog + ": warning: careful");
+  CHECK(lines[2] == prog + ": QID: k=v");
+}
+
+TEST_CASE("log: maillog_file gets one syslog-shaped line per message", "[log]") {
+  TempDir dir;
+  std::string maillog = dir.path + "/maillog";
+  int status = in_child(dir.path + "/stderr", [&] {
+    log::init("smtpd", cf_with("syslog_name = test-buzon\nmaillog_file = " + maillog + "\n"));
+    log::info("connect from client");
+    log::info("4C1F", {{"from", "<a@example.org>"}, {"helo", "x\ny"}});
+    log::warning("something odd");
+  });
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  CHECK(dir.read("stderr").empty());
+  auto lines = lines_of(dir.read("maillog"));
+  REQUIRE(lines.size() == 3);
+  std::string head = R"(^(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ 123]\d \d\d:\d\d:\d\d [^ ]+ test-buzon/smtpd\[\d+\]: )";
+  CHECK(std::regex_search(lines[0], std::regex(head + "connect from client$")));
+  CHECK(std::regex_search(lines[1], std::regex(head + "4C1F: from=<a@example.org>, helo=x\\?y$")));
+  CHECK(std::regex_search(lines[2], std::regex(head + "warning: something odd$")));
+  struct stat st;
+  REQUIRE(::stat(maillog.c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0600);
+}
+
+TEST_CASE("log: maillog_file is appended to, never truncated", "[log]") {
+  TempDir dir;
+  std::string maillog = dir.path + "/maillog";
+  std::ofstream(maillog) << "older line\n";
+  for (int i = 0; i < 2; ++i) {
+    int status = in_child(dir.path + "/stderr", [&] {
+      log::init("qmgr", cf_with("maillog_file = " + maillog + "\n"));
+      log::info("run " + std::to_string(i));
+    });
+    REQUIRE(WIFEXITED(status));
+  }
+  auto lines = lines_of(dir.read("maillog"));
+  REQUIRE(lines.size() == 3);
+  CHECK(lines[0] == "older line");
+  CHECK(lines[1].ends_with("]: run 0"));
+  CHECK(lines[2].ends_with("]: run 1"));
+  CHECK(lines[1].find(" buzon/qmgr[") != std::string::npos);
+}
+
+TEST_CASE("log: an unwritable maillog_file is reported, not fatal", "[log]") {
+  TempDir dir;
+  int status = in_child(dir.path + "/stderr", [&] {
+    log::also_stderr(true);
+    log::init("local", cf_with("maillog_file = " + dir.path + "/no/such/dir/maillog\n"));
+    log::info("still running");
+  });
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  auto lines = lines_of(dir.read("stderr"));
+  REQUIRE(lines.size() == 2);
+  CHECK(lines[0] == "local: warning: open maillog_file " + dir.path + "/no/such/dir/maillog: No such file or directory");
+  CHECK(lines[1] == "local: still running");
+}
+
+TEST_CASE("log: also_stderr copies lines as 'program: text'", "[log]") {
+  TempDir dir;
+  std::string maillog = dir.path + "/maillog";
+  int status = in_child(dir.path + "/stderr", [&] {
+    log::init("buzon", cf_with("maillog_file = " + maillog + "\n"));
+    log::info("not on stderr");
+    log::also_stderr(true);
+    log::info("on stderr");
+    log::warning("bad\rthing");
+  });
+  REQUIRE(WIFEXITED(status));
+  CHECK(dir.read("stderr") == "buzon: on stderr\nbuzon: warning: bad?thing\n");
+  CHECK(lines_of(dir.read("maillog")).size() == 3);
+}
+
+TEST_CASE("log: fatal logs and exits with status 1", "[log]") {
+  TempDir dir;
+  std::string maillog = dir.path + "/maillog";
+  int status = in_child(dir.path + "/stderr", [&] {
+    log::init("smtpd", cf_with("maillog_file = " + maillog + "\n"));
+    log::fatal("cannot bind");
+  });
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 1);
+  auto lines = lines_of(dir.read("maillog"));
+  REQUIRE(lines.size() == 1);
+  CHECK(lines[0].ends_with("]: fatal: cannot bind"));
+
+  // Before init, to stderr.
+  status = in_child(dir.path + "/stderr", [] { log::fatal("no config"); });
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 1);
+  CHECK(dir.read("stderr") == std::string(program_invocation_short_name) + ": fatal: no config\n");
+}
+
+TEST_CASE("log: panic logs file:line and aborts", "[log]") {
+  TempDir dir;
+  std::string maillog = dir.path + "/maillog";
+  int line = 0;
+  int status = in_child(dir.path + "/stderr", [&] {
+    log::init("qmgr", cf_with("maillog_file = " + maillog + "\n"));
+    MAIL_PANIC("queue file vanished");
+  });
+  line = __LINE__ - 2;  // the MAIL_PANIC line
+  REQUIRE(WIFSIGNALED(status));
+  CHECK(WTERMSIG(status) == SIGABRT);
+  auto lines = lines_of(dir.read("maillog"));
+  REQUIRE(lines.size() == 1);
+  CHECK(lines[0].ends_with("log_test.cpp:" + std::to_string(line) + ": queue file vanished"));
+  CHECK(lines[0].find("]: panic: ") != std::string::npos);
+}
