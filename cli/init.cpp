@@ -1,0 +1,279 @@
+#include "cli/init.h"
+
+#include <dirent.h>
+#include <pwd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <cstdio>
+#include <memory>
+
+#include "cli/password.h"
+#include "cli/queue_dirs.h"
+#include "lib/file/file.h"
+
+namespace buzon::cli {
+namespace {
+
+// s padded with spaces to width, then one space: master.cf columns.
+std::string pad(std::string s, size_t width) {
+  if (s.size() < width) s.resize(width, ' ');
+  return s + " ";
+}
+
+// Is the directory empty (or absent)? Error when it is something else.
+Result<bool> dir_is_empty(const std::string& dir) {
+  struct stat st;
+  if (::lstat(dir.c_str(), &st) < 0) {
+    if (errno == ENOENT) return true;
+    return sys_error("stat " + dir);
+  }
+  if (!S_ISDIR(st.st_mode)) return Error{dir + ": exists and is not a directory"};
+  std::unique_ptr<DIR, int (*)(DIR*)> d(::opendir(dir.c_str()), ::closedir);
+  if (!d) return sys_error("opendir " + dir);
+  while (dirent* e = ::readdir(d.get())) {
+    std::string n = e->d_name;
+    if (n != "." && n != "..") return false;
+  }
+  return true;
+}
+
+// Undoes a partial init: the paths are ours (DIR was empty), newest first.
+void remove_created(const std::vector<std::string>& created) {
+  for (auto it = created.rbegin(); it != created.rend(); ++it)
+    if (::rmdir(it->c_str()) < 0 && errno == ENOTDIR) ::unlink(it->c_str());
+}
+
+std::string absolute(const std::string& dir) {
+  std::string out = dir;
+  if (out[0] != '/') {
+    char cwd[PATH_MAX];
+    if (::getcwd(cwd, sizeof cwd)) out = std::string(cwd) + "/" + out;
+  }
+  while (out.size() > 1 && out.back() == '/') out.pop_back();
+  return out;
+}
+
+}  // namespace
+
+std::string instance_main_cf(const InstancePlan& p) {
+  const std::string& d = p.dir;
+  std::string s;
+  s += "# main.cf of a Buzon instance, made by \"buzon init\". This is not a system\n";
+  s += "# installation: configuration, queue, mail and log live under\n";
+  s += "# " + d + ",\n";
+  s += "# the services listen on 127.0.0.1 from port " + std::to_string(p.port_base) + " up, and every process\n";
+  s += "# runs as " + p.owner + ". See main.cf(5); \"buzon -c " + d + " conf -d\" shows\n";
+  s += "# every parameter with its default.\n";
+  s += "\n";
+  s += "queue_directory = " + d + "/queue\n";
+  s += "daemon_directory = " + p.daemon_dir + "\n";
+  s += "mail_owner = " + p.owner + "\n";
+  s += "\n";
+  s += "myhostname = mail." + p.domain + "\n";
+  s += "mydomain = " + p.domain + "\n";
+  s += "myorigin = $mydomain\n";
+  s += "mydestination = $myhostname, localhost.$mydomain, localhost, $mydomain\n";
+  s += "\n";
+  s += "# Instance users: " + d + "/passwd instead of the system's accounts.\n";
+  s += "mail_spool_directory = " + d + "/mail\n";
+  s += "local_passwd_file = " + d + "/passwd\n";
+  s += "maillog_file = " + d + "/log/maillog\n";
+  s += "\n";
+  s += "inet_interfaces = 127.0.0.1\n";
+  s += "# Restart a crashed service after 5 seconds rather than a minute: an\n";
+  s += "# instance is for testing, where waiting helps nobody.\n";
+  s += "service_throttle_time = 5s\n";
+  return s;
+}
+
+std::string instance_master_cf(const InstancePlan& p) {
+  // As root the daemons cannot drop to mail_owner (privilege::drop_to
+  // refuses root), so an instance made by root runs them privileged.
+  const bool root = p.uid == 0;
+  const char* unpriv = root ? "n" : "-";
+  std::string s;
+  s += "# master.cf of a Buzon instance, made by \"buzon init\"; see master(8).\n";
+  s += "# Services that Buzon does not have yet are absent; they will take the\n";
+  s += "# ports submission " + std::to_string(p.port_base + 587) + ", smtps " + std::to_string(p.port_base + 465) +
+       ", pop3 " + std::to_string(p.port_base + 110) + ", pop3s " + std::to_string(p.port_base + 995) + ", imap " +
+       std::to_string(p.port_base + 143) + " and imaps " + std::to_string(p.port_base + 993) + ".\n";
+  if (root)
+    s += "# Made by root: the daemons keep root (unpriv n) because mail_owner is root.\n";
+  s += "#\n";
+  s += "# " + pad("service", 16) + pad("type", 5) + pad("private", 7) + pad("unpriv", 7) + pad("chroot", 7) +
+       pad("wakeup", 7) + pad("maxproc", 7) + "command + args\n";
+  s += "# " + std::string(78, '=') + "\n";
+  s += pad("127.0.0.1:" + std::to_string(p.port_base + 25), 18) + pad("inet", 5) + pad("n", 7) + pad(unpriv, 7) +
+       pad("n", 7) + pad("-", 7) + pad("-", 7) + "smtpd\n";
+  s += "# Local submission: sendmail(1) speaks SMTP to public/submit.\n";
+  s += pad("submit", 18) + pad("unix", 5) + pad("n", 7) + pad(unpriv, 7) + pad("n", 7) + pad("-", 7) + pad("-", 7) +
+       "smtpd\n";
+  s += pad("qmgr", 18) + pad("unix", 5) + pad("n", 7) + pad(unpriv, 7) + pad("n", 7) + pad("300", 7) + pad("1", 7) +
+       "qmgr\n";
+  s += pad("local", 18) + pad("unix", 5) + pad("-", 7) + pad("n", 7) + pad("n", 7) + pad("-", 7) + pad("-", 7) +
+       "local\n";
+  return s;
+}
+
+std::string instance_aliases(const InstancePlan& p) {
+  std::string s;
+  s += "# Aliases of this instance; see aliases(5). RFC 5321 4.5.1 requires a\n";
+  s += "# postmaster for every domain.\n";
+  s += "postmaster: " + p.users.front().name + "\n";
+  return s;
+}
+
+std::string instance_passwd(const InstancePlan& p) {
+  // Dovecot passwd-file: name:{SCHEME}hash:uid:gid:gecos:home:shell:extra
+  std::string s;
+  for (const auto& u : p.users)
+    s += u.name + ":{SHA512-CRYPT}" + u.hash + ":" + std::to_string(p.uid) + ":" + std::to_string(p.gid) + "::" +
+         p.dir + "/home/" + u.name + "::\n";
+  return s;
+}
+
+std::string exe_dir() {
+  char buf[PATH_MAX];
+  ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n <= 0) return "";
+  return file::dirname(std::string(buf, static_cast<size_t>(n)));
+}
+
+std::string daemon_dir_for(const std::string& exe_dir) {
+  if (!exe_dir.empty() && ::access((exe_dir + "/libexec/master").c_str(), X_OK) == 0) return exe_dir + "/libexec";
+  return BUZON_DAEMON_DIR;
+}
+
+Result<InstancePlan> plan_instance(const InitArgs& args, const std::string& daemon_dir) {
+  InstancePlan p;
+  p.dir = absolute(args.dir);
+  p.domain = args.domain;
+  p.port_base = args.port_base;
+  p.daemon_dir = daemon_dir;
+  p.uid = ::getuid();
+  p.gid = ::getgid();
+  const passwd* pw = ::getpwuid(p.uid);
+  if (!pw) return Error{"no password entry for user ID " + std::to_string(p.uid) + ": cannot set mail_owner"};
+  p.owner = pw->pw_name;
+  for (const auto& a : args.users) {
+    InstanceUser u;
+    u.name = a.name;
+    if (a.password) {
+      u.password = *a.password;
+    } else {
+      auto pwd = random_password(12);
+      if (!pwd) return pwd.error();
+      u.password = *pwd;
+      u.generated = true;
+    }
+    auto h = sha512_crypt(u.password);
+    if (!h) return h.error();
+    u.hash = *h;
+    p.users.push_back(std::move(u));
+  }
+  return p;
+}
+
+Status create_instance(const InstancePlan& p) {
+  auto empty = dir_is_empty(p.dir);
+  if (!empty) return empty.error();
+  if (!*empty) return Error{p.dir + " exists and is not empty; refusing to overwrite it"};
+
+  std::vector<std::string> created;
+  auto run = [&]() -> Status {
+    struct stat st;
+    if (::stat(p.dir.c_str(), &st) < 0) {
+      if (auto s = file::make_dirs(file::dirname(p.dir)); !s) return s;
+      if (::mkdir(p.dir.c_str(), 0755) < 0) return sys_error("mkdir " + p.dir);
+      created.push_back(p.dir);
+    }
+    if (auto s = create_queue_dirs(p.dir + "/queue", std::nullopt, &created); !s) return s;
+    auto mkdir = [&](const std::string& path, mode_t mode) -> Status {
+      if (::mkdir(path.c_str(), mode) < 0) return sys_error("mkdir " + path);
+      created.push_back(path);
+      if (::chmod(path.c_str(), mode) < 0) return sys_error("chmod " + path);
+      return {};
+    };
+    if (auto s = mkdir(p.dir + "/mail", 0700); !s) return s;
+    if (auto s = mkdir(p.dir + "/log", 0755); !s) return s;
+    if (auto s = mkdir(p.dir + "/home", 0755); !s) return s;
+    for (const auto& u : p.users)
+      if (auto s = mkdir(p.dir + "/home/" + u.name, 0700); !s) return s;
+    auto write = [&](const std::string& name, const std::string& text, mode_t mode) -> Status {
+      std::string path = p.dir + "/" + name;
+      created.push_back(path);
+      return file::write_atomic(path, text, mode);
+    };
+    if (auto s = write("main.cf", instance_main_cf(p), 0644); !s) return s;
+    if (auto s = write("master.cf", instance_master_cf(p), 0644); !s) return s;
+    if (auto s = write("aliases", instance_aliases(p), 0644); !s) return s;
+    // Password hashes: readable by the instance owner only.
+    if (auto s = write("passwd", instance_passwd(p), 0600); !s) return s;
+    return {};
+  };
+  auto s = run();
+  if (!s) remove_created(created);
+  return s;
+}
+
+std::string instance_summary(const InstancePlan& p, const std::string& buzon, const std::string& sendmail) {
+  const std::string smtp = "127.0.0.1:" + std::to_string(p.port_base + 25);
+  std::string s;
+  s += "buzon: created an instance in " + p.dir + "\n\n";
+  s += "  SMTP        " + smtp + "\n";
+  s += "  domain      " + p.domain + " (host mail." + p.domain + ")\n";
+  size_t width = 0;
+  for (const auto& u : p.users) width = std::max(width, u.name.size() + 1 + p.domain.size());
+  bool first = true;
+  for (const auto& u : p.users) {
+    s += first ? "  users       " : "              ";
+    first = false;
+    s += pad(u.name + "@" + p.domain, width) + " password: " + (u.generated ? u.password : "(as given)") + "\n";
+  }
+  s += "  log         " + p.dir + "/log/maillog\n";
+  s += "  not yet     submission, smtps, pop3, pop3s, imap, imaps\n\n";
+  const std::string& to = p.users.front().name;
+  const std::string& from = p.users.size() > 1 ? p.users[1].name : to;
+  s += "Next:\n";
+  s += "  " + buzon + " -c " + p.dir + " start\n";
+  s += "  swaks --server " + smtp + " --from " + from + "@" + p.domain + " --to " + to + "@" + p.domain + "\n";
+  s += "  printf 'Subject: hello\\n\\nhi\\n' | " + sendmail + " -C " + p.dir + " " + to + "\n";
+  s += "  " + buzon + " -c " + p.dir + " queue\n";
+  s += "  " + buzon + " -c " + p.dir + " stop\n";
+  return s;
+}
+
+int cmd_init(std::span<const std::string> args) {
+  auto a = parse_init_args(args);
+  if (!a) {
+    std::fprintf(stderr, "buzon: fatal: init: %s\n", a.error().message.c_str());
+    std::fprintf(stderr, "usage: buzon init DIR [--domain DOMAIN] [--port-base N] [--user NAME[:PASSWORD]]...\n");
+    return 1;
+  }
+  std::string here = exe_dir();
+  auto plan = plan_instance(*a, daemon_dir_for(here));
+  if (!plan) {
+    std::fprintf(stderr, "buzon: fatal: init: %s\n", plan.error().message.c_str());
+    return 1;
+  }
+  if (auto s = create_instance(*plan); !s) {
+    std::fprintf(stderr, "buzon: fatal: init: %s\n", s.error().message.c_str());
+    return 1;
+  }
+  if (plan->uid == 0)
+    std::fprintf(stderr,
+                 "buzon: warning: init ran as root: mail_owner is root, so the instance's daemons run as root\n");
+  // Installed commands are on the administrator's PATH; from a build tree
+  // the full path is what works.
+  bool installed = here.empty() || here == BUZON_SBIN_DIR;
+  std::string buzon = installed ? "buzon" : here + "/buzon";
+  std::string sendmail = installed ? "sendmail" : here + "/sendmail";
+  std::fputs(instance_summary(*plan, buzon, sendmail).c_str(), stdout);
+  return 0;
+}
+
+}  // namespace buzon::cli
