@@ -1,0 +1,45 @@
+// Delivery to a Maildir (https://cr.yp.to/proto/maildir.html): write
+// tmp/NAME, fsync, link it into new/, remove the tmp name, fsync new/. A
+// reader never sees a partial message and nothing needs locking.
+//
+// Names:
+//   tmp/  TIME.M<usec>P<pid>Q<counter>.HOST            unique per writer
+//   new/  ARRIVAL.M<usec>Q<queue id>R<offset>.HOST,S=<size>
+// The new/ name is derived from the queue file and the recipient record, so
+// it is unique per delivery (queue IDs are unique, each recipient record
+// has its own offset) and the same for a repeated request: when qmgr or
+// local is killed after the link but before the recipient is marked done,
+// the retry finds the message already there (link fails with EEXIST) and
+// reports success without a second copy. S= is the file size, which
+// Dovecot uses to avoid a stat.
+#pragma once
+#include <sys/time.h>
+#include <sys/types.h>
+
+#include <string>
+#include <string_view>
+
+#include "local/content.h"
+#include "local/reply.h"
+
+namespace buzon::local {
+
+struct MaildirOptions {
+  std::string hostname;               // myhostname
+  unsigned long long size_limit = 0;  // mailbox_size_limit per message file; 0 = none
+  unsigned long counter = 0;          // per-process delivery counter (Q of tmp names)
+};
+
+// The host part of a Maildir name: '/' and ':' are written as \057 and
+// \072, as the Maildir specification requires.
+std::string maildir_host(std::string_view host);
+// tmp/ name of one writer.
+std::string maildir_tmp_name(const timeval& now, pid_t pid, unsigned long counter, std::string_view host);
+// new/ name of one delivery.
+std::string maildir_name(const Message& msg, std::string_view host, unsigned long long size);
+
+// Delivers msg into the Maildir at dir (the path ends in '/'), creating
+// dir and its cur/ new/ tmp/ with mode 0700 when missing.
+Reply deliver_maildir(const std::string& dir, const MaildirOptions& opt, const Message& msg);
+
+}  // namespace buzon::local

@@ -1,0 +1,276 @@
+// End-to-end tests of one delivery request: queue file -> user lookup ->
+// mailbox, in the mode the test runs in (as root: a child that drops to an
+// unprivileged uid, as in system mode; otherwise in-process, as in instance
+// mode).
+#include "local/deliver.h"
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+
+#include "lib/event/event.h"
+#include "lib/privilege/privilege.h"
+#include "local/session.h"
+#include "t/local/test_util.h"
+
+using namespace buzon;
+using namespace buzon::test;
+
+namespace {
+
+bool root() { return ::geteuid() == 0; }
+uid_t user_uid() { return root() ? 65534 : ::getuid(); }
+gid_t user_gid() { return root() ? 65534 : ::getgid(); }
+
+struct Env {
+  TempDir d;
+  config::MainCf cf;
+  Env(const std::string& extra = "") {
+    REQUIRE(::mkdir((d.path + "/mail").c_str(), 01777) == 0);
+    ::chmod((d.path + "/mail").c_str(), 01777);
+    std::string uid = std::to_string(user_uid()), gid = std::to_string(user_gid());
+    spew(d.path + "/passwd", "bob:x:" + uid + ":" + gid + "::" + d.path + "/home/bob::\n" +
+                                 "carol:x:" + uid + ":" + gid + "::" + d.path + "/home/carol::\n" +
+                                 "toor:x:0:0::" + d.path + "/home/toor::\n");
+    for (const char* u : {"bob", "carol"}) {
+      std::string h = d.path + "/home/" + u;
+      REQUIRE(file::make_dirs(h, 0755));
+      if (root()) REQUIRE(::chown(h.c_str(), user_uid(), user_gid()) == 0);
+    }
+    REQUIRE(file::make_dirs(d.path + "/home/toor", 0755));
+    std::string text = "queue_directory = " + d.queue() + "\nmail_spool_directory = " + d.path +
+                       "/mail\nlocal_passwd_file = " + d.path + "/passwd\nmyhostname = mx.example.test\n" +
+                       "deliver_lock_attempts = 2\n" + extra;
+    auto parsed = config::MainCf::parse(text, d.path + "/main.cf", d.path);
+    if (!parsed) FAIL(parsed.error().message);
+    cf = std::move(*parsed);
+  }
+  local::Deliverer deliverer() {
+    auto s = local::Settings::from(cf);
+    REQUIRE(s.ok());
+    return local::Deliverer(cf, *s, root() ? local::Mode::ForkAndDrop : local::Mode::InProcess);
+  }
+};
+
+local::Request request_for(const QueuedMessage& q, size_t i = 0) {
+  const auto& r = q.env.recipients.at(i);
+  return local::Request{q.id, "active/" + q.id, r.offset, r.address, r.original, q.env.sender};
+}
+
+}  // namespace
+
+TEST_CASE("deliver: spool mbox delivery as the recipient", "[local][deliver]") {
+  Env e;
+  auto q = queue_message(e.d.queue(), "alice@example.test", {"Bob@example.test"}, "Subject: t\n\nhello\n");
+  auto d = e.deliverer();
+  auto r = d.deliver(request_for(q));
+  INFO(r.reason << " / " << r.warning);
+  CHECK(r.status == 0);
+  CHECK(r.dsn == "2.0.0");
+  CHECK(r.reason == "delivered to mailbox");
+  std::string mbox = e.d.path + "/mail/bob";
+  std::string text = slurp(mbox);
+  CHECK(text.rfind("From alice@example.test ", 0) == 0);
+  CHECK(text.find("\nReturn-Path: <alice@example.test>\nDelivered-To: Bob@example.test\nSubject: t\n\nhello\n\n") !=
+        std::string::npos);
+  struct stat st;
+  REQUIRE(::stat(mbox.c_str(), &st) == 0);
+  CHECK(st.st_uid == user_uid());  // written with the recipient's rights
+}
+
+TEST_CASE("deliver: unknown users bounce with 5.1.1", "[local][deliver]") {
+  Env e;
+  auto q = queue_message(e.d.queue(), "alice@example.test", {"Mallory@example.test", "../bob@example.test"}, "x\n");
+  auto d = e.deliverer();
+  auto r = d.deliver(request_for(q, 0));
+  CHECK(r.status == 5);
+  CHECK(r.dsn == "5.1.1");
+  CHECK(r.reason == "unknown user: \"mallory\"");
+  auto r2 = d.deliver(request_for(q, 1));
+  CHECK(r2.status == 5);
+  CHECK(list_dir(e.d.path + "/mail").empty());
+}
+
+TEST_CASE("deliver: recipient_delimiter extensions reach the user", "[local][deliver]") {
+  Env e("recipient_delimiter = +\n");
+  auto q = queue_message(e.d.queue(), "alice@example.test", {"bob+lists@example.test"}, "x\n");
+  auto d = e.deliverer();
+  auto r = d.deliver(request_for(q));
+  CHECK(r.status == 0);
+  CHECK(slurp(e.d.path + "/mail/bob").find("Delivered-To: bob+lists@example.test\n") != std::string::npos);
+}
+
+TEST_CASE("deliver: the request must match the queue file", "[local][deliver]") {
+  Env e;
+  auto q = queue_message(e.d.queue(), "alice@example.test", {"bob@example.test", "carol@example.test"}, "x\n");
+  auto d = e.deliverer();
+  auto wrong_offset = request_for(q, 0);
+  wrong_offset.offset += 1;
+  CHECK(d.deliver(wrong_offset).status == 4);
+  auto wrong_rcpt = request_for(q, 0);
+  wrong_rcpt.recipient = "carol@example.test";  // carol's name at bob's offset
+  CHECK(d.deliver(wrong_rcpt).status == 4);
+  auto wrong_dir = request_for(q, 0);
+  wrong_dir.queue_file = "deferred/" + q.id;  // the file is in active/
+  auto r = d.deliver(wrong_dir);
+  CHECK(r.status == 4);
+  CHECK_FALSE(r.warning.empty());
+  CHECK(list_dir(e.d.path + "/mail").empty());
+}
+
+TEST_CASE("deliver: a recipient already marked done is not delivered again", "[local][deliver]") {
+  Env e;
+  auto q = queue_message(e.d.queue(), "alice@example.test", {"bob@example.test"}, "x\n");
+  {
+    Fd rw(::open(q.path.c_str(), O_RDWR));
+    REQUIRE(queue::mark_done(rw.get(), q.env.recipients[0].offset));
+  }
+  auto d = e.deliverer();
+  auto r = d.deliver(request_for(q));
+  CHECK(r.status == 0);
+  CHECK(!exists(e.d.path + "/mail/bob"));
+}
+
+TEST_CASE("deliver: message_size_limit at the limit and one over", "[local][deliver][limits]") {
+  std::string content = "Subject: size\n\n0123456789\n";
+  {
+    Env e("message_size_limit = " + std::to_string(content.size()) + "\n");
+    auto q = queue_message(e.d.queue(), "a@example.test", {"bob@example.test"}, content);
+    auto d = e.deliverer();
+    CHECK(d.deliver(request_for(q)).status == 0);
+  }
+  {
+    Env e("message_size_limit = " + std::to_string(content.size() - 1) + "\n");
+    auto q = queue_message(e.d.queue(), "a@example.test", {"bob@example.test"}, content);
+    auto d = e.deliverer();
+    auto r = d.deliver(request_for(q));
+    CHECK(r.status == 5);
+    CHECK(r.dsn == "5.2.3");
+    CHECK(!exists(e.d.path + "/mail/bob"));
+  }
+}
+
+TEST_CASE("deliver: home_mailbox selects Maildir or a home mbox", "[local][deliver]") {
+  {
+    Env e("home_mailbox = Maildir/\n");
+    auto q = queue_message(e.d.queue(), "a@example.test", {"bob@example.test"}, "Subject: md\n\nx\n");
+    auto d = e.deliverer();
+    auto r = d.deliver(request_for(q));
+    INFO(r.reason << " / " << r.warning);
+    CHECK(r.status == 0);
+    CHECK(r.reason == "delivered to maildir");
+    auto names = list_dir(e.d.path + "/home/bob/Maildir/new");
+    REQUIRE(names.size() == 1);
+    struct stat st;
+    REQUIRE(::stat((e.d.path + "/home/bob/Maildir/new/" + names[0]).c_str(), &st) == 0);
+    CHECK(st.st_uid == user_uid());
+    CHECK(names[0].find(",S=" + std::to_string(st.st_size)) != std::string::npos);
+  }
+  {
+    Env e("home_mailbox = Mailbox\n");
+    auto q = queue_message(e.d.queue(), "a@example.test", {"carol@example.test"}, "x\n");
+    auto d = e.deliverer();
+    auto r = d.deliver(request_for(q));
+    CHECK(r.status == 0);
+    CHECK(r.reason == "delivered to mailbox");
+    CHECK(slurp(e.d.path + "/home/carol/Mailbox").rfind("From a@example.test ", 0) == 0);
+    CHECK(!exists(e.d.path + "/mail/carol"));
+  }
+}
+
+TEST_CASE("deliver: an unreadable passwd file defers", "[local][deliver]") {
+  Env e;
+  ::unlink((e.d.path + "/passwd").c_str());
+  auto q = queue_message(e.d.queue(), "a@example.test", {"bob@example.test"}, "x\n");
+  auto d = e.deliverer();
+  auto r = d.deliver(request_for(q));
+  CHECK(r.status == 4);
+  CHECK_FALSE(r.warning.empty());
+}
+
+TEST_CASE("deliver: system mode never writes as root", "[local][deliver][root]") {
+  if (!root()) return;  // instance mode has no other user to become
+  Env e("home_mailbox = Maildir/\n");
+  auto q = queue_message(e.d.queue(), "a@example.test", {"toor@example.test", "bob@example.test"}, "x\n");
+  auto d = e.deliverer();
+  auto r = d.deliver(request_for(q, 0));  // uid 0 in the passwd file
+  CHECK(r.status == 4);
+  CHECK(!exists(e.d.path + "/home/toor/Maildir"));
+  // bob's home belongs to root: the child, running as bob, cannot create
+  // the Maildir there, which proves it is not root.
+  REQUIRE(::chown((e.d.path + "/home/bob").c_str(), 0, 0) == 0);
+  auto r2 = d.deliver(request_for(q, 1));
+  CHECK(r2.status == 4);
+  CHECK(!exists(e.d.path + "/home/bob/Maildir"));
+}
+
+TEST_CASE("deliver: mailbox_delivery_lock selects the locks", "[local][deliver]") {
+  Env e("mailbox_delivery_lock = flock\n");
+  auto s = local::Settings::from(e.cf);
+  REQUIRE(s.ok());
+  CHECK(s->mbox.flock_lock);
+  CHECK_FALSE(s->mbox.fcntl_lock);
+  CHECK_FALSE(s->mbox.dotlock);
+  Env dflt;
+  auto d = local::Settings::from(dflt.cf);
+  REQUIRE(d.ok());
+  CHECK(d->mbox.fcntl_lock);
+  CHECK(d->mbox.dotlock);
+  CHECK_FALSE(d->mbox.flock_lock);
+}
+
+TEST_CASE("deliver: a malformed request is answered with a temporary failure", "[local][deliver]") {
+  Env e;
+  auto d = e.deliverer();
+  attr::Message m;
+  m.set("request", "deliver").set("queue_id", "../../etc/passwd");
+  auto r = local::handle_request(d, m);
+  CHECK(r.status == 4);
+  CHECK(r.reason == "malformed delivery request");
+}
+
+TEST_CASE("deliver: a session answers requests in order and closes on bad framing", "[local][session]") {
+  Env e;
+  auto q = queue_message(e.d.queue(), "a@example.test", {"bob@example.test", "nobody@example.test"}, "x\n");
+  auto d = e.deliverer();
+  int sv[2];
+  REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+  Fd ours(sv[0]);
+  event::Loop loop;
+  bool done = false;
+  std::unique_ptr<local::Session> s = std::make_unique<local::Session>(
+      loop, Fd(sv[1]), d, std::chrono::milliseconds(5000), [&] {
+        done = true;
+        loop.stop();
+      });
+  std::string wire;
+  for (size_t i = 0; i < 2; ++i) {
+    auto req = request_for(q, i);
+    attr::Message m;
+    m.set("request", "deliver").set("queue_id", req.queue_id).set("queue_file", req.queue_file);
+    m.set("offset", static_cast<long long>(req.offset)).set("recipient", req.recipient).set("sender", req.sender);
+    wire += m.encode();
+  }
+  wire += std::string("\xff\xff\xff\xff", 4);  // a frame far over kMessageMax
+  REQUIRE(::write(ours.get(), wire.data(), wire.size()) == static_cast<ssize_t>(wire.size()));
+  loop.run();
+  CHECK(done);
+  // The session has closed: read everything up to EOF, then split frames.
+  attr::Reader in;
+  char buf[4096];
+  ssize_t n;
+  while ((n = ::read(ours.get(), buf, sizeof buf)) > 0) in.feed(std::string_view(buf, static_cast<size_t>(n)));
+  CHECK(n == 0);  // closed after the bad frame
+  auto r1 = in.next();
+  REQUIRE(r1);
+  REQUIRE(r1->ok());
+  CHECK((*r1)->get("status") == "0");
+  auto r2 = in.next();
+  REQUIRE(r2);
+  REQUIRE(r2->ok());
+  CHECK((*r2)->get("status") == "5");
+  CHECK((*r2)->get("dsn") == "5.1.1");
+  CHECK_FALSE(in.next().has_value());
+}
