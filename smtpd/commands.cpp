@@ -1,0 +1,243 @@
+// One handler per SMTP verb (RFC 5321 section 4.1.1), Postfix's reply texts.
+#include "smtpd/commands.h"
+
+#include <array>
+
+#include "lib/core/strings.h"
+#include "lib/log/log.h"
+#include "smtpd/checks.h"
+#include "smtpd/session.h"
+
+namespace buzon::smtpd {
+namespace {
+
+constexpr std::array kCommands = {
+    CommandDef{"EHLO", &Session::cmd_ehlo, true},  CommandDef{"HELO", &Session::cmd_helo, true},
+    CommandDef{"MAIL", &Session::cmd_mail, true},  CommandDef{"RCPT", &Session::cmd_rcpt, true},
+    CommandDef{"DATA", &Session::cmd_data, true},  CommandDef{"RSET", &Session::cmd_rset, true},
+    CommandDef{"NOOP", &Session::cmd_noop, true},  CommandDef{"VRFY", &Session::cmd_vrfy, false},
+    CommandDef{"HELP", &Session::cmd_help, true},  CommandDef{"QUIT", &Session::cmd_quit, true},
+};
+
+// The HELO/EHLO argument goes into the Received: header and the log: keep
+// printable ASCII only, and no more than a domain name's worth.
+std::string printable_helo(std::string_view arg) {
+  arg = str::trim(arg);
+  std::string out;
+  for (char c : arg.substr(0, address::kDomainMax)) out += (c > 32 && c < 127) ? c : '?';
+  return out;
+}
+
+std::string_view ltrim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  return s;
+}
+
+// "SIZE=100 BODY=8BITMIME" -> {"SIZE", "100"}, {"BODY", "8BITMIME"}.
+std::vector<std::pair<std::string_view, std::string_view>> esmtp_params(std::string_view s) {
+  std::vector<std::pair<std::string_view, std::string_view>> out;
+  while (!(s = ltrim(s)).empty()) {
+    size_t end = s.find_first_of(" \t");
+    std::string_view p = s.substr(0, end);
+    s = end == std::string_view::npos ? std::string_view() : s.substr(end);
+    size_t eq = p.find('=');
+    out.emplace_back(p.substr(0, eq), eq == std::string_view::npos ? std::string_view() : p.substr(eq + 1));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::span<const CommandDef> command_table() { return kCommands; }
+
+size_t find_command(std::string_view verb) {
+  for (size_t i = 0; i < kCommands.size(); ++i)
+    if (str::iequals(kCommands[i].name, verb)) return i;
+  return kCommands.size();
+}
+
+void Session::cmd_helo(std::string_view arg) {
+  std::string helo = printable_helo(arg);
+  if (helo.empty()) return reply("501 5.5.4 Syntax: HELO hostname");
+  reset_transaction();  // RFC 5321 4.1.4: HELO/EHLO in a transaction is an implicit RSET
+  helo_ = std::move(helo);
+  ehlo_ = false;
+  reply("250 " + s_.hostname);
+}
+
+void Session::cmd_ehlo(std::string_view arg) {
+  std::string helo = printable_helo(arg);
+  if (helo.empty()) return reply("501 5.5.4 Syntax: EHLO hostname");
+  reset_transaction();
+  helo_ = std::move(helo);
+  ehlo_ = true;
+  // RFC 2034: no enhanced codes in the EHLO response itself.
+  std::vector<std::string> lines = {s_.hostname, "PIPELINING"};
+  lines.push_back(s_.message_size_limit ? "SIZE " + std::to_string(s_.message_size_limit) : "SIZE");
+  if (!s_.disable_vrfy) lines.push_back("VRFY");
+  lines.push_back("ENHANCEDSTATUSCODES");
+  lines.push_back("8BITMIME");
+  for (size_t i = 0; i < lines.size(); ++i) reply((i + 1 < lines.size() ? "250-" : "250 ") + lines[i]);
+}
+
+void Session::cmd_mail(std::string_view arg) {
+  if (mail_) return reply("503 5.5.1 Error: nested MAIL command");
+  if (!str::istarts_with(arg, "FROM:")) return reply("501 5.5.4 Syntax: MAIL FROM:<address>");
+  address::PathOptions opts;
+  opts.allow_null = true;
+  opts.allow_unqualified = peer_.local;
+  auto path = address::parse_path(arg.substr(5), opts);
+  if (!path) {
+    log::info("NOQUEUE: warning: illegal address syntax (" + path.error().message + ") from " + peer_.label() +
+              " in MAIL command: " + std::string(arg.substr(5)));
+    return reply("501 5.1.7 Bad sender address syntax");
+  }
+  address::Address sender = path->address;
+  // Local submission: sendmail -f names the sender, possibly as a bare
+  // login; complete it as Postfix's append_at_myorigin does.
+  if (!sender.is_null && sender.domain.empty()) sender.domain = s_.myorigin;
+
+  for (auto [key, value] : esmtp_params(path->params)) {
+    if (str::iequals(key, "SIZE")) {
+      // RFC 1870: the client's estimate; refuse early what cannot fit.
+      auto size = str::to_uint(value);
+      if (!size) return reply("501 5.5.4 Bad message size syntax");
+      if (s_.message_size_limit && *size > s_.message_size_limit)
+        return reply("552 5.3.4 Message size exceeds fixed limit");
+    } else if (str::iequals(key, "BODY")) {
+      // RFC 6152: content is stored as received either way.
+      if (!str::iequals(value, "7BIT") && !str::iequals(value, "8BITMIME"))
+        return reply("501 5.5.4 Unsupported BODY parameter");
+    } else {
+      return reply("555 5.5.4 Unsupported option: " + str::sanitize(key, 64));
+    }
+  }
+  mail_.emplace();
+  mail_->sender = std::move(sender);
+  reply("250 2.1.0 Ok");
+}
+
+void Session::write_sender_records() {
+  queue::Writer& w = *mail_->writer;
+  Status st = w.sender(mail_->sender.text());
+  auto attr = [&](std::string_view k, std::string_view v) {
+    if (st) st = w.attr(k, v);
+  };
+  if (peer_.local) {
+    attr("uid", std::to_string(peer_.uid));
+    attr("login", peer_.login);
+  } else {
+    attr("client_name", peer_.name);
+    attr("client_addr", peer_.addr);
+  }
+  if (!helo_.empty()) attr("helo", helo_);
+  attr("protocol", protocol());
+  if (!st) {
+    queue_error(st.error());
+    mail_->writer.reset();
+  }
+}
+
+void Session::cmd_rcpt(std::string_view arg) {
+  if (!mail_) return reply("503 5.5.1 Error: need MAIL command");
+  if (!str::istarts_with(arg, "TO:")) return reply("501 5.5.4 Syntax: RCPT TO:<address>");
+  if (mail_->accepted >= s_.recipient_limit) return reply("452 4.5.3 Error: too many recipients", false);
+  address::PathOptions opts;
+  opts.allow_unqualified = true;  // check_recipient decides (Postmaster, local submission)
+  auto path = address::parse_path(arg.substr(3), opts);
+  if (!path) {
+    log::info(queue_id_or_noqueue() + ": warning: illegal address syntax (" + path.error().message + ") from " +
+              peer_.label() + " in RCPT command: " + std::string(arg.substr(3)));
+    return reply("501 5.1.3 Bad recipient address syntax");
+  }
+  if (auto params = esmtp_params(path->params); !params.empty())
+    return reply("555 5.5.4 Unsupported option: " + str::sanitize(params.front().first, 64));
+
+  RcptVerdict v = check_recipient(s_, path->address, peer_.local);
+  if (!v.ok) {
+    if (!v.log_detail.empty()) log::warning(v.log_detail);
+    log_reject("RCPT", v.reply, path->address.text());
+    return reply(v.reply);
+  }
+
+  if (!mail_->writer) {
+    auto w = queue::Writer::create(s_.queue_dir);
+    if (!w) {
+      queue_error(w.error());
+      return reply("451 4.3.0 Error: queue file write error");
+    }
+    mail_->writer.emplace(std::move(*w));
+    if (peer_.local)
+      log::info(mail_->writer->id(), {{"client", peer_.label()}, {"login", peer_.login}});
+    else
+      log::info(mail_->writer->id(), {{"client", peer_.label()}});
+    write_sender_records();
+    if (!mail_->writer) return reply("451 4.3.0 Error: queue file write error");
+  }
+  // The same recipient twice in one transaction is delivered once (Postfix
+  // does this in cleanup); the client still gets its 250.
+  if (mail_->seen.insert(v.deliver_to).second) {
+    if (auto st = mail_->writer->recipient(v.deliver_to, v.original); !st) {
+      queue_error(st.error());
+      reset_transaction();  // the file is unusable; the client starts over
+      return reply("451 4.3.0 Error: queue file write error");
+    }
+    mail_->recipients.push_back(v.original.empty() ? v.deliver_to : v.original);
+  }
+  ++mail_->accepted;
+  reply("250 2.1.5 Ok");
+}
+
+void Session::cmd_data(std::string_view arg) {
+  if (!arg.empty()) return reply("501 5.5.4 Syntax: DATA");
+  if (!mail_) return reply("503 5.5.1 Error: need RCPT command");
+  if (mail_->recipients.empty()) return reply("554 5.5.1 Error: no valid recipients");
+  if (!start_content()) {
+    reset_transaction();
+    return reply("451 4.3.0 Error: queue file write error");
+  }
+  reply("354 End data with <CR><LF>.<CR><LF>");
+}
+
+void Session::cmd_rset(std::string_view arg) {
+  if (!arg.empty()) return reply("501 5.5.4 Syntax: RSET");
+  reset_transaction();
+  reply("250 2.0.0 Ok");
+}
+
+void Session::cmd_noop(std::string_view) { reply("250 2.0.0 Ok"); }  // RFC 5321: NOOP may have a string
+
+void Session::cmd_quit(std::string_view arg) {
+  if (!arg.empty()) return reply("501 5.5.4 Syntax: QUIT");
+  quit_ = true;
+  close_with("221 2.0.0 Bye");
+}
+
+void Session::cmd_help(std::string_view) {
+  std::string line = "214 2.0.0 Commands:";
+  for (const auto& c : kCommands)
+    if (c.in_help || (c.handler == &Session::cmd_vrfy && !s_.disable_vrfy)) line += " " + std::string(c.name);
+  reply(line);
+}
+
+void Session::cmd_vrfy(std::string_view arg) {
+  // Harvesting addresses one VRFY at a time is why it is off by default.
+  if (s_.disable_vrfy) return reply("502 5.5.1 VRFY command is disabled");
+  if (str::trim(arg).empty()) return reply("501 5.5.4 Syntax: VRFY address");
+  address::PathOptions opts;
+  opts.allow_unqualified = true;
+  auto path = address::parse_path(arg, opts);
+  if (!path || !path->params.empty()) return reply("501 5.1.3 Bad recipient address syntax");
+  address::Address a = path->address;
+  if (a.domain.empty()) a.domain = s_.hostname;  // "VRFY alice": a local user name
+  RcptVerdict v = check_recipient(s_, a, false);
+  if (!v.ok) {
+    if (!v.log_detail.empty()) log::warning(v.log_detail);
+    return reply(v.reply);
+  }
+  // 252: the address is plausible; whether delivery succeeds is decided
+  // later (aliases, .forward), which is what RFC 5321 3.5.3 allows.
+  reply("252 2.0.0 <" + a.text() + ">");
+}
+
+}  // namespace buzon::smtpd

@@ -1,0 +1,125 @@
+#include "smtpd/connection.h"
+
+#include <event2/buffer.h>
+
+#include <cstdlib>
+
+namespace buzon::smtpd {
+namespace {
+
+// Bytes taken from the socket per Session::feed call.
+constexpr size_t kReadChunk = 16384;
+// Replies waiting for a client that does not read them: beyond this, stop
+// reading its commands until it catches up (PIPELINING floods of NOOPs).
+constexpr size_t kOutputMax = 256 * 1024;
+// Input libevent may buffer before we drain it (we always drain it all).
+constexpr size_t kInputMax = 64 * 1024;
+
+}  // namespace
+
+Connection::Connection(event::Loop& loop, Fd fd, const Settings& settings, Peer peer, Done done,
+                       std::function<void()> on_queued)
+    : fd_(std::move(fd)),
+      bev_(bufferevent_socket_new(loop.base(), fd_.get(), 0)),
+      session_(settings, std::move(peer)),
+      done_(std::move(done)),
+      on_queued_(std::move(on_queued)) {
+  if (!bev_) std::abort();  // out of memory: nothing sane to do
+  bufferevent_setcb(bev_.get(), read_cb, write_cb, event_cb, this);
+  bufferevent_setwatermark(bev_.get(), EV_READ, 0, kInputMax);
+  timeval tv{static_cast<time_t>(settings.timeout.count()), 0};
+  // The read timeout is smtpd_timeout between client bytes; the write
+  // timeout catches a client that stops reading our replies.
+  bufferevent_set_timeouts(bev_.get(), &tv, &tv);
+  bufferevent_enable(bev_.get(), EV_READ | EV_WRITE);
+  send(session_.start());
+}
+
+Connection::~Connection() {
+  if (bev_) bufferevent_setcb(bev_.get(), nullptr, nullptr, nullptr, nullptr);
+}
+
+void Connection::read_cb(bufferevent*, void* self) { static_cast<Connection*>(self)->on_read(); }
+void Connection::write_cb(bufferevent*, void* self) { static_cast<Connection*>(self)->on_write(); }
+void Connection::event_cb(bufferevent*, short what, void* self) { static_cast<Connection*>(self)->on_event(what); }
+
+void Connection::stop() {
+  if (!finished_ && !closing_) send(session_.stop());
+}
+
+void Connection::on_read() {
+  if (finished_) return;
+  evbuffer* in = bufferevent_get_input(bev_.get());
+  // All complete commands read so far are answered with one write
+  // (RFC 2920 section 3.2: the server may not flush after each reply).
+  Output all;
+  char buf[kReadChunk];
+  while (!closing_ && !all.close && evbuffer_get_length(in) > 0) {
+    int n = evbuffer_remove(in, buf, sizeof buf);
+    if (n <= 0) break;
+    Output o = session_.feed(std::string_view(buf, static_cast<size_t>(n)));
+    all.bytes += o.bytes;
+    all.close = all.close || o.close;
+    all.queued = all.queued || o.queued;
+  }
+  send(std::move(all));
+}
+
+void Connection::send(Output out) {
+  if (!out.bytes.empty()) bufferevent_write(bev_.get(), out.bytes.data(), out.bytes.size());
+  if (out.queued && on_queued_) on_queued_();
+  evbuffer* output = bufferevent_get_output(bev_.get());
+  if (out.close) {
+    closing_ = true;
+    bufferevent_disable(bev_.get(), EV_READ);
+    if (evbuffer_get_length(output) == 0) return finish(false);
+    bufferevent_setwatermark(bev_.get(), EV_WRITE, 0, 0);  // write_cb when all is sent
+    return;
+  }
+  if (!read_paused_ && evbuffer_get_length(output) > kOutputMax) {
+    read_paused_ = true;
+    bufferevent_disable(bev_.get(), EV_READ);
+    bufferevent_setwatermark(bev_.get(), EV_WRITE, kOutputMax / 2, 0);
+  }
+}
+
+void Connection::on_write() {
+  if (finished_) return;
+  if (closing_) {
+    if (evbuffer_get_length(bufferevent_get_output(bev_.get())) == 0) finish(lost_);
+    return;
+  }
+  if (read_paused_) {
+    read_paused_ = false;
+    bufferevent_setwatermark(bev_.get(), EV_WRITE, 0, 0);
+    bufferevent_enable(bev_.get(), EV_READ);
+  }
+}
+
+void Connection::on_event(short what) {
+  if (finished_) return;
+  if ((what & BEV_EVENT_TIMEOUT) && (what & BEV_EVENT_READING) && !closing_) {
+    // libevent disabled reading; the 421 still goes out.
+    return send(session_.timeout());
+  }
+  if ((what & BEV_EVENT_EOF) && !closing_) {
+    // The client half-closed: the replies to what it sent still go out.
+    lost_ = !session_.closed();
+    closing_ = true;
+    if (evbuffer_get_length(bufferevent_get_output(bev_.get())) == 0) return finish(lost_);
+    bufferevent_setwatermark(bev_.get(), EV_WRITE, 0, 0);
+    return;
+  }
+  // A socket error, or a write timeout: nothing more can be said.
+  finish(!session_.closed());
+}
+
+void Connection::finish(bool lost) {
+  if (finished_) return;
+  finished_ = true;
+  bufferevent_disable(bev_.get(), EV_READ | EV_WRITE);
+  session_.end(lost);
+  done_(this);
+}
+
+}  // namespace buzon::smtpd

@@ -1,0 +1,55 @@
+// Connection - the libevent side of one client: reads bytes into its
+// Session, writes the Session's replies, enforces smtpd_timeout, and keeps
+// a client that does not read its replies from making us buffer without
+// bound. Non-blocking throughout: a slow client never delays the others.
+#pragma once
+#include <event2/bufferevent.h>
+
+#include <functional>
+#include <memory>
+
+#include "lib/core/fd.h"
+#include "lib/event/event.h"
+#include "smtpd/session.h"
+
+namespace buzon::smtpd {
+
+using BufferEventPtr = std::unique_ptr<bufferevent, event::CFree<bufferevent, bufferevent_free>>;
+
+class Connection {
+ public:
+  // done(this) is called once, from a libevent callback, when the
+  // connection is finished; the owner then defer_delete()s it.
+  using Done = std::function<void(Connection*)>;
+  // on_queued() is called after a message was committed (wake qmgr).
+  Connection(event::Loop& loop, Fd fd, const Settings& settings, Peer peer, Done done,
+             std::function<void()> on_queued);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // The server is stopping: see Session::stop().
+  void stop();
+
+ private:
+  static void read_cb(bufferevent*, void* self);
+  static void write_cb(bufferevent*, void* self);
+  static void event_cb(bufferevent*, short what, void* self);
+  void on_read();
+  void on_write();
+  void on_event(short what);
+  void send(Output out);
+  void finish(bool lost);
+
+  Fd fd_;  // declared before bev_: the bufferevent is freed first
+  BufferEventPtr bev_;
+  Session session_;
+  Done done_;
+  std::function<void()> on_queued_;
+  bool closing_ = false;
+  bool finished_ = false;
+  bool read_paused_ = false;
+  bool lost_ = false;  // the client went away without QUIT
+};
+
+}  // namespace buzon::smtpd

@@ -1,0 +1,57 @@
+#include "smtpd/received.h"
+
+#include <cstdio>
+#include <cstdlib>
+
+namespace buzon::smtpd {
+
+std::string rfc5322_date(std::time_t t) {
+  static const char* const kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+  static const char* const kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                        "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  std::tm tm{};
+  localtime_r(&t, &tm);
+  long off = tm.tm_gmtoff / 60;  // minutes east of UTC
+  char sign = off < 0 ? '-' : '+';
+  off = std::labs(off);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%s, %d %s %d %02d:%02d:%02d %c%02ld%02ld", kDays[tm.tm_wday % 7], tm.tm_mday,
+                kMonths[tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec, sign, off / 60,
+                off % 60);
+  return buf;
+}
+
+std::string rfc_addr(std::string_view ip) {
+  if (ip.find(':') != std::string_view::npos) return "IPv6:" + std::string(ip);
+  return std::string(ip);
+}
+
+std::string received_header(const TraceInfo& t, std::time_t now) {
+  std::string h = "Received: ";
+  if (t.local) {
+    h += "by " + t.hostname + " (" + t.mail_name + ", from userid " + std::to_string(t.uid) + ")\n\twith " +
+         t.protocol + " id " + t.queue_id;
+  } else {
+    // RFC 5321 4.4: From-domain = "FROM" FWS Extended-Domain; without a
+    // HELO there is no name the client gave, so say "unknown" as Postfix.
+    h += "from " + (t.helo.empty() ? std::string("unknown") : t.helo) + " (" + t.client_name + " [" +
+         rfc_addr(t.client_addr) + "])\n\tby " + t.hostname + " (" + t.mail_name + ") with " + t.protocol +
+         " id " + t.queue_id;
+  }
+  // Naming the recipient only when there is one keeps Bcc recipients of a
+  // multi-recipient message private.
+  if (!t.for_rcpt.empty()) h += "\n\tfor <" + t.for_rcpt + ">";
+  h += "; " + rfc5322_date(now) + "\n";
+  return h;
+}
+
+std::string message_id(std::string_view queue_id, std::string_view hostname, std::time_t now) {
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char stamp[32];
+  std::snprintf(stamp, sizeof stamp, "%04d%02d%02d%02d%02d%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                tm.tm_hour, tm.tm_min, tm.tm_sec);
+  return "<" + std::string(stamp) + "." + std::string(queue_id) + "@" + std::string(hostname) + ">";
+}
+
+}  // namespace buzon::smtpd

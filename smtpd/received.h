@@ -1,0 +1,44 @@
+// The trace header smtpd prepends to every message (RFC 5321 section 4.4)
+// and the headers it adds to local submissions that lack them.
+#pragma once
+#include <ctime>
+#include <string>
+#include <string_view>
+
+namespace buzon::smtpd {
+
+struct TraceInfo {
+  std::string helo;         // HELO/EHLO argument, already made printable; may be empty
+  std::string client_name;  // "unknown": no DNS lookups yet
+  std::string client_addr;  // numeric IP; empty for local submission
+  bool local = false;       // local submission (SO_PEERCRED)
+  unsigned long uid = 0;    // the submitter's uid when local
+  std::string hostname;     // myhostname
+  std::string mail_name;    // "Buzon"
+  std::string protocol;     // "SMTP" after HELO (or none), "ESMTP" after EHLO
+  std::string queue_id;
+  std::string for_rcpt;     // the recipient when there is exactly one, else ""
+};
+
+// RFC 5322 section 3.3 date-time in local time with a numeric zone:
+// "Tue, 3 Dec 2024 10:52:37 +0100". Independent of the C locale.
+std::string rfc5322_date(std::time_t t);
+
+// The whole header, lines ending in LF (the queue file form):
+//   Received: from HELO (unknown [192.0.2.1])
+//   	by myhostname (Buzon) with ESMTP id QUEUEID
+//   	for <rcpt>; DATE
+// and for local submission, Postfix's shape for its sendmail:
+//   Received: by myhostname (Buzon, from userid 1000)
+//   	with ESMTP id QUEUEID
+//   	for <rcpt>; DATE
+std::string received_header(const TraceInfo& t, std::time_t now);
+
+// An address literal for the TCP-info of a Received: header:
+// "192.0.2.1" or "IPv6:2001:db8::1" (RFC 5321 section 4.1.3).
+std::string rfc_addr(std::string_view ip);
+
+// "<20241203105237.QUEUEID@myhostname>": unique because queue IDs are.
+std::string message_id(std::string_view queue_id, std::string_view hostname, std::time_t now);
+
+}  // namespace buzon::smtpd

@@ -1,0 +1,68 @@
+#include "smtpd/serve.h"
+
+#include <unistd.h>
+
+#include <unordered_map>
+#include <vector>
+
+#include "lib/log/log.h"
+#include "lib/queue/queue.h"
+#include "smtpd/connection.h"
+#include "smtpd/settings.h"
+
+namespace buzon::smtpd {
+
+Status pre_jail(daemon::Context& ctx) {
+  std::string dir = ctx.cf.get("queue_directory");
+  if (::chdir(dir.c_str()) < 0) return sys_error("chdir " + dir);
+  return {};
+}
+
+void wake_qmgr(const std::string& queue_dir) {
+  if (auto st = queue::trigger_qmgr(queue_dir, 'W'); !st) log::warning("qmgr trigger: " + st.error().message);
+}
+
+int serve(daemon::Context& ctx) {
+  auto loaded = load_settings(ctx.cf);
+  if (!loaded) log::fatal(loaded.error().message);
+  Settings settings = std::move(*loaded);
+  settings.queue_dir = std::string(".");  // pre_jail entered queue_directory (or chroot made it "/")
+  const bool local = ctx.type == "unix";
+
+  event::Loop loop;
+  std::unordered_map<Connection*, std::unique_ptr<Connection>> connections;
+  std::unique_ptr<daemon::Server> server;
+
+  auto done = [&](Connection* c) {
+    auto node = connections.extract(c);
+    if (!node.empty()) loop.defer_delete(std::move(node.mapped()));
+    server->client_done();
+  };
+  auto queued = [&] { wake_qmgr(settings.queue_dir); };
+
+  server = std::make_unique<daemon::Server>(loop, ctx, settings.client_limit, [&](Fd fd) {
+    auto peer = local ? local_peer(fd.get(), ctx.cf) : network_peer(fd.get());
+    if (!peer) {
+      // The client is already gone (ENOTCONN) or the kernel refused to say
+      // who it is: there is nobody to talk to.
+      log::warning(peer.error().message);
+      server->client_done();
+      return;
+    }
+    auto c = std::make_unique<Connection>(loop, std::move(fd), settings, std::move(*peer), done, queued);
+    connections.emplace(c.get(), std::move(c));
+  });
+  server->on_stop([&] {
+    // stop() may finish a connection, which erases it from the map.
+    std::vector<Connection*> all;
+    for (auto& [raw, owned] : connections) all.push_back(raw);
+    for (Connection* c : all)
+      if (connections.count(c)) c->stop();
+  });
+  loop.run();
+  connections.clear();
+  server.reset();
+  return 0;
+}
+
+}  // namespace buzon::smtpd

@@ -1,0 +1,308 @@
+// Session framing, replies, the DATA phase and logging; the command
+// handlers are in commands.cpp.
+#include "smtpd/session.h"
+
+#include "lib/core/strings.h"
+#include "lib/log/log.h"
+#include "smtpd/commands.h"
+#include "smtpd/received.h"
+
+namespace buzon::smtpd {
+
+Session::Session(const Settings& settings, Peer peer)
+    : s_(settings), peer_(std::move(peer)), counts_(command_table().size() + 1) {
+  data_command_ = find_command("DATA");
+}
+
+Session::~Session() { end(!closed_); }
+
+Output Session::take() {
+  Output o;
+  o.bytes = std::move(out_);
+  out_.clear();
+  o.close = closed_;
+  o.queued = std::exchange(queued_, false);
+  return o;
+}
+
+Output Session::start() {
+  log::info("connect from " + peer_.label());
+  reply("220 " + s_.banner);
+  return take();
+}
+
+Output Session::feed(std::string_view bytes) {
+  if (closed_) return {};
+  in_.append(bytes);
+  process();
+  return take();
+}
+
+Output Session::timeout() {
+  if (closed_) return {};
+  log::info("timeout after " + last_verb_ + " from " + peer_.label());
+  close_with("421 4.4.2 " + s_.hostname + " Error: timeout exceeded");
+  return take();
+}
+
+Output Session::stop() {
+  stopping_ = true;
+  if (!closed_ && !in_transaction()) close_with("421 4.3.2 " + s_.hostname + " Service shutting down");
+  return take();
+}
+
+void Session::end(bool lost) {
+  if (ended_) return;
+  ended_ = true;
+  data_.reset();
+  reset_transaction();  // an uncommitted queue file is removed here
+  if (lost && !quit_) log::info("lost connection after " + last_verb_ + " from " + peer_.label());
+  // Postfix's summary: "ehlo=1 mail=1 rcpt=0/1 quit=1 commands=3/4".
+  std::string line = "disconnect from " + peer_.label();
+  Count all;
+  auto table = command_table();
+  for (size_t i = 0; i < counts_.size(); ++i) {
+    const Count& c = counts_[i];
+    if (c.total == 0) continue;
+    std::string name = i < table.size() ? str::lower(table[i].name) : "unknown";
+    line += " " + name + "=" + (c.ok == c.total ? std::to_string(c.total)
+                                                : std::to_string(c.ok) + "/" + std::to_string(c.total));
+    all.ok += c.ok;
+    all.total += c.total;
+  }
+  line += " commands=" + (all.ok == all.total ? std::to_string(all.total)
+                                              : std::to_string(all.ok) + "/" + std::to_string(all.total));
+  log::info(line);
+}
+
+void Session::process() {
+  size_t pos = 0;
+  while (pos < in_.size() && !closed_) {
+    if (data_) {
+      pos += data_->feed(std::string_view(in_).substr(pos));
+      if (!data_->done()) break;
+      end_data();
+      check_error_limit();
+      continue;
+    }
+    size_t lf = in_.find('\n', pos);
+    if (skipping_) {
+      if (lf == std::string::npos) {
+        pos = in_.size();
+        break;
+      }
+      pos = lf + 1;
+      skipping_ = false;
+      too_long();
+      check_error_limit();
+      continue;
+    }
+    if (lf == std::string::npos) {
+      // Never hold more than one line's worth: the +1 leaves room for the
+      // CR of a CRLF that has not arrived yet.
+      if (in_.size() - pos > s_.line_limit + 1) {
+        skipping_ = true;
+        pos = in_.size();
+      }
+      break;
+    }
+    // Copy the line out: handlers may not see in_ change under them, and
+    // a line is at most line_length_limit bytes.
+    std::string line = in_.substr(pos, lf - pos);
+    pos = lf + 1;
+    bool bare_lf = line.empty() || line.back() != '\r';
+    if (!bare_lf) line.pop_back();
+    command_line(line, bare_lf);
+    check_error_limit();
+  }
+  in_.erase(0, pos);
+  if (stopping_ && !closed_ && !in_transaction())
+    close_with("421 4.3.2 " + s_.hostname + " Service shutting down");
+}
+
+void Session::command_line(std::string_view line, bool bare_lf) {
+  if (line.size() > s_.line_limit) return too_long();
+  if (bare_lf && s_.bare_newline == BareNewline::Reject) {
+    log::info("NOQUEUE: reject: bare <LF> in command from " + peer_.label());
+    return reply("550 5.5.2 Error: bare <LF> received");
+  }
+  // Once the server is stopping, a session between transactions may still
+  // say goodbye but starts nothing new.
+  if (stopping_ && !in_transaction()) {
+    std::string_view verb = line.substr(0, line.find(' '));
+    if (!str::iequals(verb, "QUIT")) return close_with("421 4.3.2 " + s_.hostname + " Service shutting down");
+  }
+  dispatch(line);
+}
+
+void Session::dispatch(std::string_view line) {
+  size_t sp = line.find(' ');
+  std::string_view verb = line.substr(0, sp);
+  std::string_view arg = sp == std::string_view::npos ? std::string_view() : line.substr(sp + 1);
+  if (verb.empty()) {
+    last_verb_ = "UNKNOWN";
+    reply("500 5.5.2 Error: bad syntax");
+    return count(counts_.size() - 1, false);
+  }
+  size_t index = find_command(verb);
+  auto table = command_table();
+  if (index >= table.size()) {
+    last_verb_ = "UNKNOWN";
+    reply("502 5.5.2 Error: command not recognized");
+    return count(counts_.size() - 1, false);
+  }
+  last_verb_ = std::string(table[index].name);
+  last_code_ = 0;
+  (this->*table[index].handler)(arg);
+  // An accepted DATA is counted when its data ends.
+  if (index == data_command_ && data_) return;
+  count(index, last_code_ > 0 && last_code_ < 400);
+}
+
+void Session::count(size_t command, bool ok) {
+  Count& c = counts_[command];
+  ++c.total;
+  if (ok) ++c.ok;
+}
+
+void Session::reply(std::string_view line, bool counts_as_error) {
+  out_.append(line);
+  out_.append("\r\n");
+  int code = 0;
+  for (size_t i = 0; i < 3 && i < line.size() && line[i] >= '0' && line[i] <= '9'; ++i) code = code * 10 + (line[i] - '0');
+  last_code_ = code;
+  if (code >= 400 && code != 421 && counts_as_error) ++errors_;
+}
+
+void Session::close_with(std::string_view line) {
+  reply(line);
+  closed_ = true;
+}
+
+void Session::too_long() {
+  last_verb_ = "UNKNOWN";
+  reply("500 5.5.0 Error: line too long");
+}
+
+void Session::check_error_limit() {
+  if (closed_ || errors_ < s_.hard_error_limit) return;
+  log::info("too many errors after " + last_verb_ + " from " + peer_.label());
+  close_with("421 4.7.0 " + s_.hostname + " Error: too many errors");
+}
+
+void Session::reset_transaction() {
+  // Destroying an uncommitted Writer removes its file from tmp/.
+  mail_.reset();
+}
+
+std::string Session::queue_id_or_noqueue() const {
+  if (mail_ && mail_->writer) return mail_->writer->id();
+  return "NOQUEUE";
+}
+
+void Session::log_reject(std::string_view stage, std::string_view reply_line, std::string_view rcpt) {
+  std::string line = queue_id_or_noqueue() + ": reject: " + std::string(stage) + " from " + peer_.label() + ": " +
+                     std::string(reply_line) + ";";
+  if (mail_) line += " from=<" + mail_->sender.text() + ">";
+  if (!rcpt.empty()) line += " to=<" + std::string(rcpt) + ">";
+  line += " proto=" + protocol();
+  if (!helo_.empty()) line += " helo=<" + helo_ + ">";
+  log::info(line);
+}
+
+void Session::queue_error(const Error& e) {
+  log::warning((mail_ && mail_->writer ? mail_->writer->id() + ": " : std::string()) + e.message);
+}
+
+// ---- DATA
+
+Status Session::start_content() {
+  Transaction& t = *mail_;
+  const std::time_t now = std::time(nullptr);
+  data_started_ = now;
+  TraceInfo ti;
+  ti.helo = helo_;
+  ti.client_name = peer_.name;
+  ti.client_addr = peer_.addr;
+  ti.local = peer_.local;
+  ti.uid = peer_.uid;
+  ti.hostname = s_.hostname;
+  ti.mail_name = s_.mail_name;
+  ti.protocol = protocol();
+  ti.queue_id = t.writer->id();
+  if (t.recipients.size() == 1) ti.for_rcpt = t.recipients.front();
+  Status st = t.writer->begin_content();
+  if (st) st = t.writer->append(received_header(ti, now));
+  if (!st) {
+    queue_error(st.error());
+    return st;
+  }
+
+  DataReader::Limits limits;
+  limits.message_size_limit = s_.message_size_limit;
+  limits.header_size_limit = s_.header_size_limit;
+  DataReader::HeaderEnd header_end;
+  if (peer_.local) {
+    // Postfix's cleanup completes mail from local submitters (sendmail):
+    // RFC 5322 3.6 requires Date: and From:, and Message-ID: keeps
+    // replies threaded; network clients' messages are left as sent.
+    header_end = [this, now](const DataSummary& sum) {
+      std::string add;
+      if (!sum.has_date) add += "Date: " + rfc5322_date(now) + "\n";
+      if (!sum.has_message_id) add += "Message-ID: " + message_id(mail_->writer->id(), s_.hostname, now) + "\n";
+      if (!sum.has_from && !mail_->sender.is_null) add += "From: " + mail_->sender.text() + "\n";
+      return add;
+    };
+  }
+  data_ = std::make_unique<DataReader>(
+      limits, [this](std::string_view bytes) { return mail_->writer->append(bytes); }, std::move(header_end));
+  return {};
+}
+
+void Session::end_data() {
+  const DataSummary sum = data_->summary();
+  std::optional<Error> sink_error = data_->sink_error();
+  data_.reset();
+  last_verb_ = "END-OF-MESSAGE";
+  Transaction& t = *mail_;
+  const std::string id = t.writer->id();
+
+  std::string refusal;
+  if (sink_error) {
+    queue_error(*sink_error);
+    refusal = "451 4.3.0 Error: queue file write error";
+  } else if (sum.too_big) {
+    refusal = "552 5.3.4 Error: message file too big";
+  } else if (s_.bare_newline == BareNewline::Reject && sum.bare_lf) {
+    refusal = "550 5.5.2 Error: bare <LF> received";
+  } else if (s_.bare_newline == BareNewline::Reject && sum.bare_cr) {
+    refusal = "550 5.5.2 Error: bare <CR> received";
+  } else if (sum.received_headers > s_.hopcount_limit) {
+    refusal = "554 5.4.6 Error: too many hops";
+  }
+  if (refusal.empty()) {
+    if (auto st = t.writer->commit(); !st) {
+      queue_error(st.error());
+      refusal = "451 4.3.0 Error: queue file write error";
+    }
+  }
+  if (!refusal.empty()) {
+    if (refusal[0] == '5') log_reject("END-OF-MESSAGE", refusal);
+    reply(refusal);
+    count(data_command_, false);
+    return reset_transaction();
+  }
+  // Postfix's qmgr logs this line when it takes the message; smtpd logs it
+  // here so that one line shows the size and recipient count at arrival.
+  log::info(log::format(id, {{"from", "<" + t.sender.text() + ">"},
+                             {"size", static_cast<unsigned long long>(sum.size)},
+                             {"nrcpt", static_cast<unsigned long long>(t.seen.size())}}) +
+            " (queue active)");
+  reply("250 2.0.0 Ok: queued as " + id);
+  count(data_command_, true);
+  queued_ = true;
+  errors_ = 0;  // smtpd_hard_error_limit counts errors "without delivering mail"
+  reset_transaction();
+}
+
+}  // namespace buzon::smtpd

@@ -1,0 +1,144 @@
+// Session - one SMTP conversation as a state machine, without any I/O: the
+// connection layer feeds it the bytes it reads and writes out what comes
+// back. That keeps every protocol rule testable without sockets.
+//
+// Framing (RFC 5321 section 2.3.8, 4.1.1; RFC 2920):
+//  - Command lines end in CRLF; a bare LF is accepted as a line end unless
+//    smtpd_forbid_bare_newline = reject. A command line longer than
+//    line_length_limit is answered "500 5.5.0 Error: line too long" once it
+//    ends; at most line_length_limit+1 bytes of it are ever held.
+//  - All complete command lines in one feed() are answered in one Output
+//    (PIPELINING: one write per group). Bytes after an accepted DATA are
+//    message data, not commands, even in the same feed().
+//  - Every 4xx/5xx reply is an error; at smtpd_hard_error_limit errors the
+//    session ends with 421. Delivering a message resets the count.
+//
+// Queue file: created at the first accepted RCPT (its ID names the
+// transaction in the log from then on), sender and client attributes and
+// recipients written as they are accepted, content streamed during DATA,
+// committed (fsync + rename) before "250 2.0.0 Ok: queued as ID". RSET,
+// HELO/EHLO, a failure or the end of the session discard an uncommitted file.
+#pragma once
+#include <ctime>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "lib/address/address.h"
+#include "lib/queue/queue.h"
+#include "smtpd/data.h"
+#include "smtpd/peer.h"
+#include "smtpd/settings.h"
+
+namespace buzon::smtpd {
+
+// What the connection layer must do after a call.
+struct Output {
+  std::string bytes;    // replies, CRLF-terminated, to write in one go
+  bool close = false;   // close the connection once bytes are written
+  bool queued = false;  // a message was committed: wake qmgr
+};
+
+class Session {
+ public:
+  Session(const Settings& settings, Peer peer);
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  // The 220 greeting; logs "connect from ...".
+  Output start();
+  // Processes client bytes. After an Output with close, further input is
+  // ignored.
+  Output feed(std::string_view bytes);
+  // smtpd_timeout expired waiting for the client: 421 and close.
+  Output timeout();
+  // The server is stopping (reload/stop). A session between transactions
+  // ends now with 421; one in a transaction (MAIL given, or in DATA) is
+  // allowed to finish it and ends right after.
+  Output stop();
+  // The connection is gone (EOF, error, or after a close Output was
+  // written). Logs "lost connection" when the client did not QUIT, and the
+  // "disconnect from ... commands=N" summary. Idempotent.
+  void end(bool lost);
+
+  bool in_transaction() const { return mail_.has_value() || data_ != nullptr; }
+  bool closed() const { return closed_; }
+
+  // Handlers, one per verb (commands.cpp). arg is the text after the verb
+  // and one space, as sent.
+  void cmd_helo(std::string_view arg);
+  void cmd_ehlo(std::string_view arg);
+  void cmd_mail(std::string_view arg);
+  void cmd_rcpt(std::string_view arg);
+  void cmd_data(std::string_view arg);
+  void cmd_rset(std::string_view arg);
+  void cmd_noop(std::string_view arg);
+  void cmd_quit(std::string_view arg);
+  void cmd_help(std::string_view arg);
+  void cmd_vrfy(std::string_view arg);
+
+ private:
+  struct Transaction {
+    address::Address sender;
+    std::optional<queue::Writer> writer;
+    std::vector<std::string> recipients;  // as accepted (for Received: "for" and the log)
+    std::set<std::string> seen;           // duplicate recipients are queued once
+    size_t accepted = 0;                  // accepted RCPT commands, duplicates included
+  };
+  struct Count {
+    unsigned ok = 0;
+    unsigned total = 0;
+  };
+  Output take();
+
+  void process();
+  void command_line(std::string_view line, bool bare_lf);
+  void dispatch(std::string_view line);
+  // Appends one reply line. A 4xx/5xx counts as a client error unless
+  // counts_as_error is false (452 too many recipients: RFC 5321 4.5.3.1.10
+  // expects the client to go on in a new transaction, not to be dropped).
+  void reply(std::string_view line, bool counts_as_error = true);
+  void close_with(std::string_view line);
+  void too_long();
+  void check_error_limit();
+  void write_sender_records();
+  void end_data();
+  Status start_content();
+  void reset_transaction();
+  void count(size_t command, bool ok);
+  std::string queue_id_or_noqueue() const;
+  void log_reject(std::string_view stage, std::string_view reply_line, std::string_view rcpt = {});
+  std::string protocol() const { return ehlo_ ? "ESMTP" : "SMTP"; }
+  void queue_error(const Error& e);
+
+  const Settings& s_;
+  Peer peer_;
+  std::string in_;            // unprocessed input: at most one partial command line
+  std::string out_;           // replies of the current feed()
+  bool closed_ = false;
+  bool queued_ = false;
+  bool stopping_ = false;
+  bool skipping_ = false;     // discarding the rest of an over-long line
+  bool ended_ = false;
+  bool quit_ = false;
+  unsigned errors_ = 0;
+  std::string last_verb_ = "CONNECT";  // for "timeout after X", "lost connection after X"
+  int last_code_ = 0;
+
+  std::string helo_;          // printable HELO/EHLO argument
+  bool ehlo_ = false;
+  std::optional<Transaction> mail_;
+  std::unique_ptr<DataReader> data_;
+  std::time_t data_started_ = 0;
+
+  // Command counts for the disconnect line, in command table order; the
+  // last slot counts unrecognized commands.
+  std::vector<Count> counts_;
+  size_t data_command_ = 0;  // table index of DATA, counted when the data ends
+};
+
+}  // namespace buzon::smtpd

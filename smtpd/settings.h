@@ -1,0 +1,51 @@
+// The smtpd configuration, read once per process from main.cf (with the
+// master.cf -o overrides already applied). Sessions only read it.
+#pragma once
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "lib/config/config.h"
+#include "lib/core/result.h"
+
+namespace buzon::smtpd {
+
+// smtpd_forbid_bare_newline. Whatever the mode, DATA ends only at
+// <CR><LF>.<CR><LF>: that is what makes SMTP smuggling impossible.
+enum class BareNewline {
+  Normalize,  // a bare LF ends a line like CRLF ("yes" is an alias, as in Postfix)
+  Reject,     // a message with a bare LF or bare CR is refused with 550 5.5.2
+  No,         // a bare LF is stored as is; in our LF-only queue files that is
+              // the same bytes as Normalize
+};
+
+struct Settings {
+  const config::MainCf* cf = nullptr;  // for users::find; outlives the sessions
+  std::string hostname;                // myhostname
+  std::string banner;                  // smtpd_banner, after "220 "
+  std::string mail_name;               // Received: "by host (mail_name)"
+  std::string myorigin;                // qualifies local submissions' bare names
+  std::vector<std::string> mydestination;  // lower case, no trailing dot
+  std::string recipient_delimiter;
+  std::string queue_dir;
+
+  size_t line_limit = 2048;                     // line_length_limit
+  size_t recipient_limit = 1000;                // smtpd_recipient_limit (0: queue max)
+  unsigned long long message_size_limit = 0;    // 0: no limit
+  size_t header_size_limit = 102400;
+  unsigned hopcount_limit = 50;
+  unsigned hard_error_limit = 20;
+  std::chrono::seconds timeout{300};            // smtpd_timeout
+  bool disable_vrfy = true;
+  BareNewline bare_newline = BareNewline::Normalize;
+  int client_limit = 1000;                      // smtpd_process_client_limit
+};
+
+// Errors: a value the parameter table's type check cannot catch (an unknown
+// smtpd_forbid_bare_newline mode).
+Result<Settings> load_settings(const config::MainCf& cf);
+
+// True when domain (any case, trailing dot allowed) is one of mydestination.
+bool is_local_domain(const Settings& s, std::string_view domain);
+
+}  // namespace buzon::smtpd
