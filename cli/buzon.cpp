@@ -19,7 +19,7 @@ const char* const kUsage =
     "usage: buzon [-c config_dir] command [arguments]\n"
     "\n"
     "commands:\n"
-    "  init DIR [--domain D] [--port-base P] [--user NAME[:PASSWORD]]...\n"
+    "  init DIR [--domain D] [--port-base P] [--user NAME[:PASSWORD]]... [--owner ACCOUNT]\n"
     "                      create an instance (configuration, queue, users) in DIR\n"
     "  start               check the configuration and start the mail system\n"
     "  stop                stop the mail system\n"

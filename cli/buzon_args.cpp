@@ -106,6 +106,12 @@ Result<InitArgs> parse_init_args(std::span<const std::string> args) {
       out.port_base = static_cast<unsigned>(*n);
     } else if (missing) {
       return Error{"option requires an argument: --port-base"};
+    } else if (auto v = long_value(args, i, "--owner", missing)) {
+      if (v->empty() || has_control(*v) || v->find_first_of(" :/") != std::string::npos)
+        return Error{"--owner: bad account name: " + str::sanitize(*v)};
+      out.owner = *v;
+    } else if (missing) {
+      return Error{"option requires an argument: --owner"};
     } else if (auto v = long_value(args, i, "--user", missing)) {
       InitArgs::User u;
       size_t colon = v->find(':');

@@ -30,6 +30,11 @@ struct InitArgs {
     std::optional<std::string> password;  // nullopt: generate one
   };
   std::vector<User> users;  // empty: alice and bob with generated passwords
+  // --owner: the account the instance runs as (mail_owner, the users'
+  // uid/gid). Default: the invoking user; for root, "nobody", because
+  // master refuses a privileged mail_owner and local refuses to deliver
+  // as uid 0.
+  std::optional<std::string> owner;
 };
 // The highest port base: the instance uses base+25 now and up to base+995
 // (pop3s) once every service exists, which must stay a valid port.

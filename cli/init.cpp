@@ -62,11 +62,10 @@ std::string absolute(const std::string& dir) {
 std::string instance_main_cf(const InstancePlan& p) {
   const std::string& d = p.dir;
   std::string s;
-  s += "# main.cf of a Buzon instance, made by \"buzon init\". This is not a system\n";
-  s += "# installation: configuration, queue, mail and log live under\n";
-  s += "# " + d + ",\n";
-  s += "# the services listen on 127.0.0.1 from port " + std::to_string(p.port_base) + " up, and every process\n";
-  s += "# runs as " + p.owner + ". See main.cf(5); \"buzon -c " + d + " conf -d\" shows\n";
+  s += "# main.cf of a Buzon instance, made by \"buzon init\". Not a system\n";
+  s += "# installation: configuration, queue, mail and log all live in this\n";
+  s += "# folder, the services listen on 127.0.0.1 from port " + std::to_string(p.port_base) + " up, and the\n";
+  s += "# daemons run as " + p.owner + ". See main.cf(5); \"buzon -c DIR conf -d\" shows\n";
   s += "# every parameter with its default.\n";
   s += "\n";
   s += "queue_directory = " + d + "/queue\n";
@@ -78,7 +77,7 @@ std::string instance_main_cf(const InstancePlan& p) {
   s += "myorigin = $mydomain\n";
   s += "mydestination = $myhostname, localhost.$mydomain, localhost, $mydomain\n";
   s += "\n";
-  s += "# Instance users: " + d + "/passwd instead of the system's accounts.\n";
+  s += "# The instance users are the lines of local_passwd_file, not system accounts.\n";
   s += "mail_spool_directory = " + d + "/mail\n";
   s += "local_passwd_file = " + d + "/passwd\n";
   s += "maillog_file = " + d + "/log/maillog\n";
@@ -91,31 +90,26 @@ std::string instance_main_cf(const InstancePlan& p) {
 }
 
 std::string instance_master_cf(const InstancePlan& p) {
-  // As root the daemons cannot drop to mail_owner (privilege::drop_to
-  // refuses root), so an instance made by root runs them privileged.
-  const bool root = p.uid == 0;
-  const char* unpriv = root ? "n" : "-";
+  auto port = [&](unsigned n) { return std::to_string(p.port_base + n); };
+  auto row = [](const std::string& service, const char* type, const char* priv, const char* unpriv,
+                const char* wakeup, const char* maxproc, const char* command) {
+    return pad(service, 18) + pad(type, 5) + pad(priv, 7) + pad(unpriv, 7) + pad("n", 7) + pad(wakeup, 7) +
+           pad(maxproc, 7) + command + "\n";
+  };
   std::string s;
-  s += "# master.cf of a Buzon instance, made by \"buzon init\"; see master(8).\n";
-  s += "# Services that Buzon does not have yet are absent; they will take the\n";
-  s += "# ports submission " + std::to_string(p.port_base + 587) + ", smtps " + std::to_string(p.port_base + 465) +
-       ", pop3 " + std::to_string(p.port_base + 110) + ", pop3s " + std::to_string(p.port_base + 995) + ", imap " +
-       std::to_string(p.port_base + 143) + " and imaps " + std::to_string(p.port_base + 993) + ".\n";
-  if (root)
-    s += "# Made by root: the daemons keep root (unpriv n) because mail_owner is root.\n";
+  s += "# master.cf of a Buzon instance, made by \"buzon init\"; see master.cf(5).\n";
+  s += "# Services that Buzon does not have yet are absent. They will listen on\n";
+  s += "# 127.0.0.1 ports " + port(587) + " (submission), " + port(465) + " (smtps), " + port(110) + " (pop3),\n";
+  s += "# " + port(995) + " (pop3s), " + port(143) + " (imap) and " + port(993) + " (imaps).\n";
   s += "#\n";
   s += "# " + pad("service", 16) + pad("type", 5) + pad("private", 7) + pad("unpriv", 7) + pad("chroot", 7) +
        pad("wakeup", 7) + pad("maxproc", 7) + "command + args\n";
-  s += "# " + std::string(78, '=') + "\n";
-  s += pad("127.0.0.1:" + std::to_string(p.port_base + 25), 18) + pad("inet", 5) + pad("n", 7) + pad(unpriv, 7) +
-       pad("n", 7) + pad("-", 7) + pad("-", 7) + "smtpd\n";
+  s += "# " + std::string(76, '=') + "\n";
+  s += row("127.0.0.1:" + port(25), "inet", "n", "-", "-", "-", "smtpd");
   s += "# Local submission: sendmail(1) speaks SMTP to public/submit.\n";
-  s += pad("submit", 18) + pad("unix", 5) + pad("n", 7) + pad(unpriv, 7) + pad("n", 7) + pad("-", 7) + pad("-", 7) +
-       "smtpd\n";
-  s += pad("qmgr", 18) + pad("unix", 5) + pad("n", 7) + pad(unpriv, 7) + pad("n", 7) + pad("300", 7) + pad("1", 7) +
-       "qmgr\n";
-  s += pad("local", 18) + pad("unix", 5) + pad("-", 7) + pad("n", 7) + pad("n", 7) + pad("-", 7) + pad("-", 7) +
-       "local\n";
+  s += row("submit", "unix", "n", "-", "-", "-", "smtpd");
+  s += row("qmgr", "unix", "n", "-", "300", "1", "qmgr");
+  s += row("local", "unix", "-", "n", "-", "-", "local");
   return s;
 }
 
@@ -154,11 +148,25 @@ Result<InstancePlan> plan_instance(const InitArgs& args, const std::string& daem
   p.domain = args.domain;
   p.port_base = args.port_base;
   p.daemon_dir = daemon_dir;
-  p.uid = ::getuid();
-  p.gid = ::getgid();
-  const passwd* pw = ::getpwuid(p.uid);
-  if (!pw) return Error{"no password entry for user ID " + std::to_string(p.uid) + ": cannot set mail_owner"};
+  uid_t me = ::getuid();
+  const passwd* pw = nullptr;
+  if (args.owner) {
+    pw = ::getpwnam(args.owner->c_str());
+    if (!pw) return Error{"--owner: no such account: " + *args.owner};
+  } else if (me == 0) {
+    pw = ::getpwnam("nobody");
+    if (!pw) return Error{"running as root and there is no account \"nobody\": name one with --owner"};
+  } else {
+    pw = ::getpwuid(me);
+    if (!pw) return Error{"no password entry for user ID " + std::to_string(me) + ": cannot set mail_owner"};
+  }
   p.owner = pw->pw_name;
+  p.uid = pw->pw_uid;
+  p.gid = pw->pw_gid;
+  if (p.uid == 0)
+    return Error{"the instance cannot run as root (master refuses a privileged mail_owner): name an account with --owner"};
+  if (p.uid != me && me != 0) return Error{"--owner: only root can make an instance for another account"};
+  p.chown_to_owner = p.uid != me;
   for (const auto& a : args.users) {
     InstanceUser u;
     u.name = a.name;
@@ -213,6 +221,19 @@ Status create_instance(const InstancePlan& p) {
     if (auto s = write("aliases", instance_aliases(p), 0644); !s) return s;
     // Password hashes: readable by the instance owner only.
     if (auto s = write("passwd", instance_passwd(p), 0600); !s) return s;
+    // Created now so that whichever process logs first, the file belongs
+    // to the owner and every daemon can append to it.
+    if (auto s = write("log/maillog", "", 0644); !s) return s;
+    if (p.chown_to_owner) {
+      // What the daemons write or read after dropping to the owner. The
+      // paths were just created by us in an empty directory: no symlinks.
+      std::vector<std::string> owned = {"mail", "log", "log/maillog", "passwd"};
+      for (const auto& u : p.users) owned.push_back("home/" + u.name);
+      for (const auto& rel : owned) {
+        std::string path = p.dir + "/" + rel;
+        if (::lchown(path.c_str(), p.uid, p.gid) < 0) return sys_error("chown " + path);
+      }
+    }
     return {};
   };
   auto s = run();
@@ -234,6 +255,7 @@ std::string instance_summary(const InstancePlan& p, const std::string& buzon, co
     first = false;
     s += pad(u.name + "@" + p.domain, width) + " password: " + (u.generated ? u.password : "(as given)") + "\n";
   }
+  s += "  runs as     " + p.owner + "\n";
   s += "  log         " + p.dir + "/log/maillog\n";
   s += "  not yet     submission, smtps, pop3, pop3s, imap, imaps\n\n";
   const std::string& to = p.users.front().name;
@@ -251,7 +273,7 @@ int cmd_init(std::span<const std::string> args) {
   auto a = parse_init_args(args);
   if (!a) {
     std::fprintf(stderr, "buzon: fatal: init: %s\n", a.error().message.c_str());
-    std::fprintf(stderr, "usage: buzon init DIR [--domain DOMAIN] [--port-base N] [--user NAME[:PASSWORD]]...\n");
+    std::fprintf(stderr, "usage: buzon init DIR [--domain DOMAIN] [--port-base N] [--user NAME[:PASSWORD]]... [--owner ACCOUNT]\n");
     return 1;
   }
   std::string here = exe_dir();
@@ -264,9 +286,6 @@ int cmd_init(std::span<const std::string> args) {
     std::fprintf(stderr, "buzon: fatal: init: %s\n", s.error().message.c_str());
     return 1;
   }
-  if (plan->uid == 0)
-    std::fprintf(stderr,
-                 "buzon: warning: init ran as root: mail_owner is root, so the instance's daemons run as root\n");
   // Installed commands are on the administrator's PATH; from a build tree
   // the full path is what works.
   bool installed = here.empty() || here == BUZON_SBIN_DIR;

@@ -25,9 +25,13 @@ struct InstancePlan {
   std::string domain;
   unsigned port_base = 10000;
   std::string daemon_dir;  // where master, smtpd ... live
-  std::string owner;       // mail_owner: the invoking user's name
-  uid_t uid = 0;
+  std::string owner;       // mail_owner, and the account of the users
+  uid_t uid = 0;           // the owner's
   gid_t gid = 0;
+  // True when the owner is not the invoking user (root made the instance
+  // for an unprivileged account): the files the daemons write are then
+  // given to the owner.
+  bool chown_to_owner = false;
   std::vector<InstanceUser> users;
 };
 
@@ -44,8 +48,9 @@ std::string daemon_dir_for(const std::string& exe_dir);
 // Directory of the running executable, "" when unknown.
 std::string exe_dir();
 
-// Resolves the plan: absolute directory, invoking user, passwords and
-// hashes. Does not touch the file system beyond reading it.
+// Resolves the plan: absolute directory, owner account, passwords and
+// hashes. Does not touch the file system beyond reading it. Errors: an
+// owner that is root or unknown, or another account when not root.
 Result<InstancePlan> plan_instance(const InitArgs& args, const std::string& daemon_dir);
 
 // Creates the instance. Refuses a DIR that exists and is not empty. On

@@ -1,5 +1,5 @@
 // buzon - Buzon mail system control (1)
-// SYNOPSIS  buzon [-c config_dir] init DIR [--domain D] [--port-base P] [--user NAME[:PASSWORD]]...
+// SYNOPSIS  buzon init DIR [--domain D] [--port-base P] [--user NAME[:PASSWORD]]... [--owner ACCOUNT]
 //           buzon [-c config_dir] start | stop | reload | status | check | flush
 //           buzon [-c config_dir] conf [-n | -d] [name...] | conf -e name=value... | conf -M [service...]
 //           buzon [-c config_dir] queue [--json]
