@@ -1,7 +1,9 @@
 // queue_directory/pid/master.pid: one master per queue directory. The file
 // holds the pid ("%10d\n", as Postfix writes it) and an fcntl write lock
 // for the life of the process; the kernel drops the lock when the process
-// dies, so a stale file from a crash never blocks a restart.
+// dies, so a stale file from a crash never blocks a restart. POSIX drops a
+// process's fcntl locks when it closes ANY descriptor of the file: nothing
+// in master may open master.pid except through this class.
 #pragma once
 #include <string>
 

@@ -85,6 +85,7 @@ struct Rig {
   std::vector<Fd> accepted;
 
   explicit Rig(const std::string& main_cf) {
+    signal(SIGPIPE, SIG_IGN);  // as daemon::run() sets up before any Server
     ctx.cf = make_cf(dir.path, main_cf);
     ctx.service = "test";
     ctx.type = "unix";
