@@ -1,0 +1,557 @@
+// The SMTP state machine against a real temporary queue and passwd-file.
+#include "smtpd/session.h"
+
+#include <catch2/catch.hpp>
+#include <regex>
+
+#include "t/smtpd/fixture.h"
+
+using namespace smtpd_test;
+
+namespace {
+
+const char* kEnvelope = "EHLO client.example\r\nMAIL FROM:<alice@example.test>\r\nRCPT TO:<bob@example.test>\r\nDATA\r\n";
+
+// Sends one whole message with the default envelope; returns all replies.
+std::string send_message(Client& c, const std::string& data) { return c.say(kEnvelope + data); }
+
+}  // namespace
+
+TEST_CASE("session: greeting is 220 and the banner", "[session]") {
+  Fixture f;
+  Client c(f);
+  CHECK(c.greeting == "220 mx.example.test ESMTP Buzon\r\n");
+  CHECK(f.maillog().find("connect from unknown[192.0.2.1]") != std::string::npos);
+}
+
+TEST_CASE("session: EHLO keywords", "[session]") {
+  Fixture f;
+  Client c(f);
+  CHECK(c.say("EHLO client.example\r\n") ==
+        "250-mx.example.test\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n250-ENHANCEDSTATUSCODES\r\n"
+        "250 8BITMIME\r\n");
+  Fixture g("disable_vrfy_command = no\nmessage_size_limit = 0\n");
+  Client d(g);
+  CHECK(d.say("ehlo x\r\n") ==
+        "250-mx.example.test\r\n250-PIPELINING\r\n250-SIZE\r\n250-VRFY\r\n250-ENHANCEDSTATUSCODES\r\n"
+        "250 8BITMIME\r\n");
+  CHECK(d.say("EHLO\r\n") == "501 5.5.4 Syntax: EHLO hostname\r\n");
+}
+
+TEST_CASE("session: HELO, NOOP, RSET, HELP, QUIT", "[session]") {
+  Fixture f;
+  Client c(f);
+  CHECK(c.say("HELO client.example\r\n") == "250 mx.example.test\r\n");
+  CHECK(c.say("HELO\r\n") == "501 5.5.4 Syntax: HELO hostname\r\n");
+  CHECK(c.say("NOOP\r\n") == "250 2.0.0 Ok\r\n");
+  CHECK(c.say("NOOP anything\r\n") == "250 2.0.0 Ok\r\n");
+  CHECK(c.say("RSET\r\n") == "250 2.0.0 Ok\r\n");
+  CHECK(c.say("RSET x\r\n") == "501 5.5.4 Syntax: RSET\r\n");
+  CHECK(c.say("HELP\r\n") == "214 2.0.0 Commands: EHLO HELO MAIL RCPT DATA RSET NOOP HELP QUIT\r\n");
+  CHECK(c.say("QUIT now\r\n") == "501 5.5.4 Syntax: QUIT\r\n");
+  CHECK_FALSE(c.last.close);
+  CHECK(c.say("quit\r\n") == "221 2.0.0 Bye\r\n");
+  CHECK(c.last.close);
+  CHECK(c.session.closed());
+  CHECK(c.say("NOOP\r\n").empty());  // nothing after QUIT
+}
+
+TEST_CASE("session: unknown commands and bad syntax", "[session]") {
+  Fixture f;
+  Client c(f);
+  CHECK(c.say("XYZZY\r\n") == "502 5.5.2 Error: command not recognized\r\n");
+  CHECK(c.say("STARTTLS\r\n") == "502 5.5.2 Error: command not recognized\r\n");
+  CHECK(c.say("\r\n") == "500 5.5.2 Error: bad syntax\r\n");
+  CHECK(c.say("MAIL TO:<a@b.example>\r\n") == "501 5.5.4 Syntax: MAIL FROM:<address>\r\n");
+  CHECK(c.say("MAIL FROM:<a@@b.example>\r\n") == "501 5.1.7 Bad sender address syntax\r\n");
+  CHECK(c.say("MAIL FROM:<alice>\r\n") == "501 5.1.7 Bad sender address syntax\r\n");
+  CHECK(c.say("MAIL FROM:<a@b.example>\r\n") == "250 2.1.0 Ok\r\n");
+  CHECK(c.say("RCPT FROM:<a@b.example>\r\n") == "501 5.5.4 Syntax: RCPT TO:<address>\r\n");
+  CHECK(c.say("RCPT TO:<b ob@example.test>\r\n") == "501 5.1.3 Bad recipient address syntax\r\n");
+  CHECK(c.say("RCPT TO:<>\r\n") == "501 5.1.3 Bad recipient address syntax\r\n");
+  CHECK(c.say("RCPT TO:<bob>\r\n") == "501 5.1.3 Bad recipient address syntax\r\n");
+  CHECK(c.say("RCPT TO:<bob@example.test> NOTIFY=NEVER\r\n") == "555 5.5.4 Unsupported option: NOTIFY\r\n");
+  CHECK(c.say("DATA now\r\n") == "501 5.5.4 Syntax: DATA\r\n");
+}
+
+TEST_CASE("session: sequence errors", "[session]") {
+  Fixture f;
+  Client c(f);
+  CHECK(c.say("RCPT TO:<bob@example.test>\r\n") == "503 5.5.1 Error: need MAIL command\r\n");
+  CHECK(c.say("DATA\r\n") == "503 5.5.1 Error: need RCPT command\r\n");
+  CHECK(c.say("MAIL FROM:<>\r\n") == "250 2.1.0 Ok\r\n");
+  CHECK(c.say("MAIL FROM:<>\r\n") == "503 5.5.1 Error: nested MAIL command\r\n");
+  CHECK(c.say("DATA\r\n") == "554 5.5.1 Error: no valid recipients\r\n");
+  CHECK(c.say("RSET\r\nRCPT TO:<bob@example.test>\r\n") == "250 2.0.0 Ok\r\n503 5.5.1 Error: need MAIL command\r\n");
+  // HELO/EHLO in a transaction resets it (RFC 5321 4.1.4).
+  CHECK(c.say("MAIL FROM:<>\r\nEHLO x\r\nRCPT TO:<bob@example.test>\r\n").find("503 5.5.1 Error: need MAIL command") !=
+        std::string::npos);
+}
+
+TEST_CASE("session: MAIL parameters", "[session]") {
+  Fixture f("message_size_limit = 1000\n");
+  Client c(f);
+  CHECK(c.say("MAIL FROM:<a@b.example> SIZE=1000 BODY=8BITMIME\r\nRSET\r\n") == "250 2.1.0 Ok\r\n250 2.0.0 Ok\r\n");
+  CHECK(c.say("MAIL FROM:<a@b.example> SIZE=1001\r\n") == "552 5.3.4 Message size exceeds fixed limit\r\n");
+  CHECK(c.say("MAIL FROM:<a@b.example> SIZE=x\r\n") == "501 5.5.4 Bad message size syntax\r\n");
+  CHECK(c.say("MAIL FROM:<a@b.example> SIZE=\r\n") == "501 5.5.4 Bad message size syntax\r\n");
+  CHECK(c.say("MAIL FROM:<a@b.example> BODY=BINARYMIME\r\n") == "501 5.5.4 Unsupported BODY parameter\r\n");
+  CHECK(c.say("MAIL FROM:<a@b.example> AUTH=<>\r\n") == "555 5.5.4 Unsupported option: AUTH\r\n");
+  CHECK(c.say("MAIL FROM:<a@b.example> body=7bit\r\n") == "250 2.1.0 Ok\r\n");
+  // Postfix leniencies: space after the colon, no angle brackets.
+  CHECK(c.say("RSET\r\nMAIL FROM: <a@b.example>\r\n") == "250 2.0.0 Ok\r\n250 2.1.0 Ok\r\n");
+  CHECK(c.say("RSET\r\nMAIL FROM:a@b.example SIZE=5\r\n") == "250 2.0.0 Ok\r\n250 2.1.0 Ok\r\n");
+}
+
+TEST_CASE("session: a pipelined group is answered in one chunk, in order", "[session][pipelining]") {
+  Fixture f;
+  Client c(f);
+  std::string out = c.say(
+      "EHLO c\r\nMAIL FROM:<alice@example.test>\r\nRCPT TO:<nobody@example.test>\r\n"
+      "RCPT TO:<bob@example.test>\r\nDATA\r\nSubject: p\r\n\r\n..stuffed\r\n.\r\nQUIT\r\n");
+  CHECK(codes(out) == Codes{"250", "250", "550", "250", "354", "250", "221"});
+  CHECK(c.last.queued);
+  CHECK(c.last.close);
+  auto m = f.only();
+  CHECK(m.env.sender == "alice@example.test");
+  CHECK(m.recipients() == std::vector<std::string>{"bob@example.test"});
+  CHECK(m.env.attr("client_name") == "unknown");
+  CHECK(m.env.attr("client_addr") == "192.0.2.1");
+  CHECK(m.env.attr("helo") == "c");
+  CHECK(m.env.attr("protocol") == "ESMTP");
+  std::string body = m.content.substr(m.content.find("\nSubject: p") + 1);
+  CHECK(body == "Subject: p\n\n.stuffed\n");
+  CHECK(out.find("250 2.0.0 Ok: queued as " + m.env.id + "\r\n") != std::string::npos);
+}
+
+TEST_CASE("session: a partial line waits for the rest", "[session][pipelining]") {
+  Fixture f;
+  Client c(f);
+  CHECK(c.say("NO").empty());
+  CHECK(c.say("OP\r").empty());
+  CHECK(c.say("\nNOOP\r\nNO") == "250 2.0.0 Ok\r\n250 2.0.0 Ok\r\n");
+  CHECK(c.say("OP\n") == "250 2.0.0 Ok\r\n");  // bare LF: normalize accepts it
+}
+
+TEST_CASE("session: what follows 354 is data, not commands", "[session][pipelining]") {
+  Fixture f;
+  Client c(f);
+  CHECK(codes(send_message(c, "QUIT\r\nRSET\r\n.\r\nNOOP\r\n")) == Codes{"250", "250", "250", "354", "250", "250"});
+  CHECK_FALSE(c.last.close);
+  auto m = f.only();
+  CHECK(m.content.substr(m.content.size() - 10) == "QUIT\nRSET\n");
+}
+
+TEST_CASE("session: the Received header", "[session]") {
+  Fixture f;
+  Client c(f);
+  send_message(c, "Subject: r\r\n\r\nx\r\n.\r\n");
+  auto m = f.only();
+  std::regex re(
+      "Received: from client\\.example \\(unknown \\[192\\.0\\.2\\.1\\]\\)\n"
+      "\tby mx\\.example\\.test \\(Buzon\\) with ESMTP id " + m.env.id + "\n"
+      "\tfor <bob@example\\.test>; (Mon|Tue|Wed|Thu|Fri|Sat|Sun), [1-9][0-9]? "
+      "(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) 2[0-9]{3} [0-2][0-9]:[0-5][0-9]:[0-6][0-9] [+-][0-9]{4}\n"
+      "Subject: r\n\nx\n");
+  CHECK(std::regex_match(m.content, re));
+
+  // Two recipients: no "for" (Bcc privacy); HELO: protocol SMTP.
+  Fixture g;
+  Client d(g);
+  d.say("HELO h.example\r\nMAIL FROM:<>\r\nRCPT TO:<alice@example.test>\r\nRCPT TO:<bob@example.test>\r\nDATA\r\nx\r\n.\r\n");
+  auto m2 = g.only();
+  CHECK(m2.content.find("Received: from h.example (unknown [192.0.2.1])\n\tby mx.example.test (Buzon) with SMTP id " +
+                        m2.env.id + "; ") == 0);
+  CHECK(m2.env.attr("protocol") == "SMTP");
+  CHECK(m2.env.sender.empty());
+
+  // No HELO at all, an IPv6 client.
+  Fixture h;
+  Client e(h, net_peer("2001:db8::1"));
+  e.say("MAIL FROM:<>\r\nRCPT TO:<alice@example.test>\r\nDATA\r\nx\r\n.\r\n");
+  auto m3 = h.only();
+  CHECK(m3.content.find("Received: from unknown (unknown [IPv6:2001:db8::1])\n") == 0);
+  CHECK(m3.env.attr("helo").empty());
+}
+
+TEST_CASE("session: smuggling sequences never end DATA", "[session][smuggling]") {
+  for (std::string seq : {"\n.\n", "\r.\r", "\n.\r\n", "\r\n.\n"}) {
+    INFO("sequence " << Catch::Detail::stringify(seq));
+    Fixture f;
+    Client c(f);
+    std::string out = c.say("EHLO attacker.example\r\nMAIL FROM:<alice@example.test>\r\nRCPT TO:<bob@example.test>\r\n"
+                            "DATA\r\nSubject: outer\r\n\r\nouter body" + seq +
+                            "MAIL FROM:<admin@example.test>\r\nRCPT TO:<alice@example.test>\r\nDATA\r\n"
+                            "Subject: smuggled\r\n\r\ninner\r\n.\r\nQUIT\r\n");
+    CHECK(codes(out) == Codes{"250", "250", "250", "354", "250", "221"});
+    auto m = f.only();
+    CHECK(m.recipients() == std::vector<std::string>{"bob@example.test"});
+    CHECK(m.content.find("outer body") != std::string::npos);
+    CHECK(m.content.find("Subject: smuggled") != std::string::npos);
+  }
+}
+
+TEST_CASE("session: smtpd_forbid_bare_newline", "[session]") {
+  SECTION("normalize (default): bare LF ends lines, message queued") {
+    Fixture f;
+    Client c(f);
+    CHECK(codes(send_message(c, "Subject: n\n\na\nb\r\n.\r\n")).back() == "250");
+    auto m = f.only();
+    CHECK(m.content.substr(m.content.find("Subject: n")) == "Subject: n\n\na\nb\n");
+  }
+  SECTION("no: same bytes stored, still never ends at LF.LF") {
+    Fixture f("smtpd_forbid_bare_newline = no\n");
+    Client c(f);
+    CHECK(codes(send_message(c, "a\n.\nb\r\n.\r\n")).back() == "250");
+    auto m = f.only();
+    CHECK(m.content.substr(m.content.size() - 6) == "a\n.\nb\n");
+  }
+  SECTION("reject: bare LF or bare CR refused after the final dot") {
+    Fixture f("smtpd_forbid_bare_newline = reject\n");
+    Client c(f);
+    CHECK(send_message(c, "Subject: n\n\nx\r\n.\r\n").find("550 5.5.2 Error: bare <LF> received\r\n") !=
+          std::string::npos);
+    CHECK(c.say("RSET\r\nMAIL FROM:<>\r\nRCPT TO:<bob@example.test>\r\nDATA\r\na\rb\r\n.\r\n")
+              .find("550 5.5.2 Error: bare <CR> received\r\n") != std::string::npos);
+    CHECK(f.incoming().empty());
+    CHECK(f.files("tmp").empty());
+    CHECK(c.say("MAIL FROM:<>\r\nRCPT TO:<bob@example.test>\r\nDATA\r\nclean\r\n.\r\n").find("250 2.0.0 Ok: queued") !=
+          std::string::npos);
+    CHECK(f.incoming().size() == 1);
+    CHECK(c.say("NOOP\n") == "550 5.5.2 Error: bare <LF> received\r\n");
+  }
+  SECTION("an unknown mode is a configuration error") {
+    // lib/config checks the value itself; load_settings checks again so
+    // that no unknown mode can reach a session.
+    auto cf = config::MainCf::parse("smtpd_forbid_bare_newline = sometimes\n", "main.cf", "/nonexistent");
+    CHECK_FALSE((cf.ok() && smtpd::load_settings(*cf).ok()));
+  }
+}
+
+TEST_CASE("session: message_size_limit at limit and limit+1", "[session][limits]") {
+  // "Subject: s\r\n\r\n" (14) + "0123456789\r\n" (12) = 26 octets.
+  const std::string msg = "Subject: s\r\n\r\n0123456789\r\n.\r\n";
+  {
+    Fixture f("message_size_limit = 26\n");
+    Client c(f);
+    CHECK(codes(send_message(c, msg)).back() == "250");
+    CHECK(f.incoming().size() == 1);
+    CHECK(f.maillog().find("size=26, nrcpt=1 (queue active)") != std::string::npos);
+  }
+  {
+    Fixture f("message_size_limit = 25\n");
+    Client c(f);
+    CHECK(send_message(c, msg).find("552 5.3.4 Error: message file too big\r\n") != std::string::npos);
+    CHECK(f.incoming().empty());
+    CHECK(f.files("tmp").empty());
+    // The session goes on.
+    CHECK(c.say("NOOP\r\n") == "250 2.0.0 Ok\r\n");
+  }
+}
+
+TEST_CASE("session: hopcount_limit at limit and limit+1", "[session][limits]") {
+  auto hops = [](int n) {
+    std::string h;
+    for (int i = 0; i < n; ++i) h += "Received: from hop" + std::to_string(i) + "\r\n";
+    return h + "Subject: loop\r\n\r\nbody\r\n.\r\n";
+  };
+  Fixture f("hopcount_limit = 3\n");
+  Client c(f);
+  CHECK(codes(send_message(c, hops(3))).back() == "250");
+  CHECK(f.incoming().size() == 1);
+  CHECK(c.say("MAIL FROM:<>\r\nRCPT TO:<bob@example.test>\r\nDATA\r\n" + hops(4)).find("554 5.4.6 Error: too many hops\r\n") !=
+        std::string::npos);
+  CHECK(f.incoming().size() == 1);
+  CHECK(f.files("tmp").empty());
+}
+
+TEST_CASE("session: header_size_limit ends header processing", "[session][limits]") {
+  // A 30-byte header field ahead of 2 Received: headers with hopcount_limit 1.
+  const std::string big = "X-Big: " + std::string(22, 'x') + "\r\n";  // 29 + LF = 30 bytes stored
+  const std::string msg = big + "Received: a\r\nReceived: b\r\n\r\nbody\r\n.\r\n";
+  {
+    Fixture f("hopcount_limit = 1\nheader_size_limit = 30\n");
+    Client c(f);
+    CHECK(send_message(c, msg).find("554 5.4.6") != std::string::npos);  // still counted
+  }
+  {
+    Fixture f("hopcount_limit = 1\nheader_size_limit = 29\n");
+    Client c(f);
+    CHECK(codes(send_message(c, msg)).back() == "250");  // the rest was body
+    auto m = f.only();
+    CHECK(m.content.find(big.substr(0, 29) + "\nReceived: a\nReceived: b\n\nbody\n") != std::string::npos);
+  }
+}
+
+TEST_CASE("session: smtpd_recipient_limit at limit and limit+1", "[session][limits]") {
+  Fixture f("smtpd_recipient_limit = 3\nsmtpd_hard_error_limit = 2\n");
+  Client c(f);
+  std::string out = c.say(
+      "MAIL FROM:<>\r\nRCPT TO:<alice@example.test>\r\nRCPT TO:<bob@example.test>\r\nRCPT TO:<postmaster@example.test>\r\n"
+      "RCPT TO:<alice+x@example.test>\r\nRCPT TO:<bob@example.test>\r\nRCPT TO:<bob@example.test>\r\n");
+  CHECK(codes(out) == Codes{"250", "250", "250", "250", "452", "452", "452"});
+  CHECK(out.find("452 4.5.3 Error: too many recipients\r\n") != std::string::npos);
+  // 452 does not count toward the hard error limit of 2.
+  CHECK_FALSE(c.last.close);
+  CHECK(codes(c.say("DATA\r\nx\r\n.\r\n")) == Codes{"354", "250"});
+  CHECK(f.only().env.recipients.size() == 3);
+}
+
+TEST_CASE("session: line_length_limit at limit and limit+1", "[session][limits]") {
+  Fixture f("line_length_limit = 100\n");
+  Client c(f);
+  std::string at = "NOOP " + std::string(95, 'x');
+  REQUIRE(at.size() == 100);
+  CHECK(c.say(at + "\r\n") == "250 2.0.0 Ok\r\n");
+  CHECK(c.say(at + "x\r\n") == "500 5.5.0 Error: line too long\r\n");
+  // Byte by byte, the CR of CRLF is not held against the limit.
+  std::string all;
+  for (char ch : at + "\r\n") all += c.say(std::string(1, ch));
+  CHECK(all == "250 2.0.0 Ok\r\n");
+  // A huge line in pieces is discarded as it arrives; one reply when it ends.
+  std::string got;
+  for (int i = 0; i < 100; ++i) got += c.say(std::string(10000, 'y'));
+  CHECK(got.empty());
+  CHECK(c.say("y\r\nNOOP\r\n") == "500 5.5.0 Error: line too long\r\n250 2.0.0 Ok\r\n");
+}
+
+TEST_CASE("session: smtpd_hard_error_limit at limit and limit+1", "[session][limits]") {
+  Fixture f("smtpd_hard_error_limit = 3\n");
+  Client c(f);
+  CHECK(c.say("BAD1\r\nBAD2\r\nNOOP\r\n") ==
+        "502 5.5.2 Error: command not recognized\r\n502 5.5.2 Error: command not recognized\r\n250 2.0.0 Ok\r\n");
+  CHECK_FALSE(c.last.close);
+  CHECK(c.say("BAD3\r\nNOOP\r\n") ==
+        "502 5.5.2 Error: command not recognized\r\n421 4.7.0 mx.example.test Error: too many errors\r\n");
+  CHECK(c.last.close);
+  CHECK(f.maillog().find("too many errors after UNKNOWN from unknown[192.0.2.1]") != std::string::npos);
+
+  // A delivered message resets the count.
+  Fixture g("smtpd_hard_error_limit = 3\n");
+  Client d(g);
+  d.say("BAD1\r\nBAD2\r\n");
+  CHECK(codes(send_message(d, "x\r\n.\r\n")).back() == "250");
+  CHECK(d.say("BAD3\r\nBAD4\r\n") ==
+        "502 5.5.2 Error: command not recognized\r\n502 5.5.2 Error: command not recognized\r\n");
+  CHECK_FALSE(d.last.close);
+}
+
+TEST_CASE("session: timeout", "[session]") {
+  Fixture f;
+  Client c(f);
+  c.say("MAIL FROM:<>\r\n");
+  auto o = c.session.timeout();
+  CHECK(o.bytes == "421 4.4.2 mx.example.test Error: timeout exceeded\r\n");
+  CHECK(o.close);
+  CHECK(f.maillog().find("timeout after MAIL from unknown[192.0.2.1]") != std::string::npos);
+}
+
+TEST_CASE("session: server stop", "[session]") {
+  SECTION("idle sessions are closed") {
+    Fixture f;
+    Client c(f);
+    c.say("EHLO x\r\n");
+    auto o = c.session.stop();
+    CHECK(o.bytes == "421 4.3.2 mx.example.test Service shutting down\r\n");
+    CHECK(o.close);
+  }
+  SECTION("a session in DATA finishes its message, then is closed") {
+    Fixture f;
+    Client c(f);
+    c.say(std::string(kEnvelope) + "Subject: half\r\n");
+    auto o = c.session.stop();
+    CHECK(o.bytes.empty());
+    CHECK_FALSE(o.close);
+    CHECK(c.say("rest\r\n") == "");
+    std::string out = c.say(".\r\nMAIL FROM:<>\r\n");
+    REQUIRE(f.incoming().size() == 1);
+    CHECK(out == "250 2.0.0 Ok: queued as " + f.incoming()[0] + "\r\n421 4.3.2 mx.example.test Service shutting down\r\n");
+    CHECK(c.last.close);
+    CHECK(f.only().content.find("Subject: half\nrest\n") != std::string::npos);
+  }
+  SECTION("after MAIL the transaction may go on; QUIT still gets 221") {
+    Fixture f;
+    Client c(f);
+    c.say("MAIL FROM:<>\r\n");
+    CHECK(c.session.stop().bytes.empty());
+    CHECK(c.say("RCPT TO:<bob@example.test>\r\nRSET\r\nQUIT\r\n") == "250 2.1.5 Ok\r\n250 2.0.0 Ok\r\n221 2.0.0 Bye\r\n");
+  }
+}
+
+TEST_CASE("session: local recipients", "[session][recipients]") {
+  Fixture f("recipient_delimiter = +\n");
+  Client c(f);
+  c.say("EHLO client.example\r\nMAIL FROM:<alice@example.test>\r\n");
+  CHECK(c.say("RCPT TO:<nobody@example.test>\r\n") ==
+        "550 5.1.1 <nobody@example.test>: Recipient address rejected: User unknown in local recipient table\r\n");
+  CHECK(c.say("RCPT TO:<someone@elsewhere.example>\r\n") == "554 5.7.1 <someone@elsewhere.example>: Relay access denied\r\n");
+  CHECK(c.say("RCPT TO:<user%elsewhere.example@example.test>\r\n").substr(0, 9) == "550 5.1.1");
+  CHECK(c.say("RCPT TO:<host!user@example.test>\r\n").substr(0, 9) == "550 5.1.1");
+  CHECK(c.say("RCPT TO:<bob@[192.0.2.1]>\r\n") == "554 5.7.1 <bob@[192.0.2.1]>: Relay access denied\r\n");
+  CHECK(c.say("RCPT TO:<Alice@EXAMPLE.TEST.>\r\n") == "250 2.1.5 Ok\r\n");
+  CHECK(c.say("RCPT TO:<BOB+list@mx.example.test>\r\n") == "250 2.1.5 Ok\r\n");
+  CHECK(c.say("RCPT TO:<bob@localhost>\r\n") == "250 2.1.5 Ok\r\n");
+  CHECK(c.say("RCPT TO:bob@localhost\r\n") == "250 2.1.5 Ok\r\n");  // duplicate: queued once
+  CHECK(c.say("RCPT TO:<@relay.example:bob@example.test>\r\n") == "250 2.1.5 Ok\r\n");
+  CHECK(c.say("DATA\r\nx\r\n.\r\n").find("250 2.0.0 Ok: queued") != std::string::npos);
+  auto m = f.only();
+  CHECK(m.recipients() == std::vector<std::string>{"Alice@EXAMPLE.TEST", "BOB+list@mx.example.test", "bob@localhost",
+                                                   "bob@example.test"});
+  // The log has Postfix's reject line and the message line.
+  std::string log = f.maillog();
+  CHECK(log.find("NOQUEUE: reject: RCPT from unknown[192.0.2.1]: 550 5.1.1 <nobody@example.test>: Recipient address "
+                 "rejected: User unknown in local recipient table; from=<alice@example.test> to=<nobody@example.test> "
+                 "proto=ESMTP helo=<client.example>") != std::string::npos);
+  CHECK(log.find(m.env.id + ": client=unknown[192.0.2.1]") != std::string::npos);
+  CHECK(log.find(m.env.id + ": from=<alice@example.test>, size=3, nrcpt=4 (queue active)") != std::string::npos);
+}
+
+TEST_CASE("session: postmaster is always accepted (RFC 5321 4.5.1)", "[session][recipients]") {
+  SECTION("without a root account: queued as addressed") {
+    Fixture f;
+    Client c(f);
+    CHECK(codes(c.say("MAIL FROM:<>\r\nRCPT TO:<Postmaster>\r\nRCPT TO:<postmaster@example.test>\r\n"
+                      "RCPT TO:<MAILER-DAEMON@localhost>\r\nDATA\r\nx\r\n.\r\n")) ==
+          Codes{"250", "250", "250", "250", "354", "250"});
+    CHECK(f.only().recipients() ==
+          std::vector<std::string>{"Postmaster@mx.example.test", "postmaster@example.test", "MAILER-DAEMON@localhost"});
+  }
+  SECTION("with a root account: queued for root, original kept") {
+    Fixture f("", "root:x:0:0::/root::\nbob:x:1001:1001::/home/bob::\n");
+    Client c(f);
+    CHECK(codes(c.say("MAIL FROM:<>\r\nRCPT TO:<postmaster@example.test>\r\nDATA\r\nx\r\n.\r\n")) ==
+          Codes{"250", "250", "354", "250"});
+    auto m = f.only();
+    REQUIRE(m.env.recipients.size() == 1);
+    CHECK(m.env.recipients[0].address == "root@example.test");
+    CHECK(m.env.recipients[0].original == "postmaster@example.test");
+    CHECK(m.content.find("\tfor <postmaster@example.test>;") != std::string::npos);
+  }
+  SECTION("an unqualified name other than Postmaster is refused to network clients") {
+    Fixture f;
+    Client c(f);
+    CHECK(c.say("MAIL FROM:<>\r\nRCPT TO:<bob>\r\n").find("501 5.1.3 Bad recipient address syntax") != std::string::npos);
+  }
+}
+
+TEST_CASE("session: a failing user lookup is a temporary error", "[session][recipients]") {
+  Fixture f;
+  std::filesystem::remove(f.dir + "/passwd");
+  Client c(f);
+  CHECK(c.say("MAIL FROM:<>\r\nRCPT TO:<bob@example.test>\r\n").find("451 4.3.0 <bob@example.test>: Temporary lookup failure\r\n") !=
+        std::string::npos);
+}
+
+TEST_CASE("session: VRFY", "[session]") {
+  Fixture f;
+  Client c(f);
+  CHECK(c.say("VRFY bob\r\n") == "502 5.5.1 VRFY command is disabled\r\n");
+  Fixture g("disable_vrfy_command = no\n");
+  Client d(g);
+  CHECK(d.say("VRFY bob\r\n") == "252 2.0.0 <bob@mx.example.test>\r\n");
+  CHECK(d.say("VRFY <alice@example.test>\r\n") == "252 2.0.0 <alice@example.test>\r\n");
+  CHECK(d.say("VRFY nobody\r\n").substr(0, 9) == "550 5.1.1");
+  CHECK(d.say("VRFY\r\n") == "501 5.5.4 Syntax: VRFY address\r\n");
+  CHECK(d.say("VRFY a b c\r\n") == "501 5.1.3 Bad recipient address syntax\r\n");
+  CHECK(d.say("HELP\r\n") == "214 2.0.0 Commands: EHLO HELO MAIL RCPT DATA RSET NOOP VRFY HELP QUIT\r\n");
+}
+
+TEST_CASE("session: path length limit at limit and limit+1", "[session][limits]") {
+  // Local submission may address any domain, so the limit itself is what
+  // decides between 250 and 501.
+  Fixture f;
+  Client c(f, local_peer());
+  std::string local(64, 'l');
+  std::string d189;
+  while (d189.size() < 180) d189 += "ddddddddd.";
+  d189 += std::string(189 - d189.size(), 'd');
+  std::string at = "<" + local + "@" + d189 + ">";
+  REQUIRE(at.size() == 256);
+  c.say("MAIL FROM:<>\r\n");
+  CHECK(c.say("RCPT TO:" + at + "\r\n") == "250 2.1.5 Ok\r\n");
+  CHECK(c.say("RCPT TO:<" + local + "@d" + d189 + ">\r\n") == "501 5.1.3 Bad recipient address syntax\r\n");
+  CHECK(c.say("RSET\r\nMAIL FROM:" + at + "\r\n") == "250 2.0.0 Ok\r\n250 2.1.0 Ok\r\n");
+  CHECK(c.say("RSET\r\nMAIL FROM:<" + local + "@d" + d189 + ">\r\n") ==
+        "250 2.0.0 Ok\r\n501 5.1.7 Bad sender address syntax\r\n");
+}
+
+TEST_CASE("session: local submission", "[session][local]") {
+  Fixture f;
+  Client c(f, local_peer(1000, "alice"));
+  std::string out = c.say("EHLO localhost\r\nMAIL FROM:<alice>\r\nRCPT TO:<bob>\r\nRCPT TO:<someone@elsewhere.example>\r\n"
+                          "DATA\r\nSubject: local\r\n\r\nhi\r\n.\r\n");
+  CHECK(codes(out) == Codes{"250", "250", "250", "250", "354", "250"});
+  auto m = f.only();
+  CHECK(m.env.sender == "alice@example.test");
+  CHECK(m.recipients() == std::vector<std::string>{"bob@example.test", "someone@elsewhere.example"});
+  CHECK(m.env.attr("uid") == "1000");
+  CHECK(m.env.attr("login") == "alice");
+  CHECK(m.env.attr("client_addr").empty());
+  CHECK(m.content.find("Received: by mx.example.test (Buzon, from userid 1000)\n\twith ESMTP id " + m.env.id + "; ") == 0);
+  // Completed like Postfix's cleanup does for local mail.
+  std::regex added("Subject: local\nDate: [^\n]+\nMessage-ID: <[0-9]{14}\\." + m.env.id +
+                   "@mx\\.example\\.test>\nFrom: alice@example\\.test\n\nhi\n$");
+  CHECK(std::regex_search(m.content, added));
+  CHECK(f.maillog().find("connect from local[uid=1000]") != std::string::npos);
+  CHECK(f.maillog().find(m.env.id + ": client=local[uid=1000], login=alice") != std::string::npos);
+
+  // Headers that are present are not added again; network clients get none.
+  Fixture g;
+  Client d(g, local_peer());
+  d.say("MAIL FROM:<>\r\nRCPT TO:<bob>\r\nDATA\r\nFrom: x\r\nDate: y\r\nMessage-ID: <z>\r\n\r\nb\r\n.\r\n");
+  auto m2 = g.only();
+  CHECK(m2.content.substr(m2.content.find("\nFrom: x") + 1) == "From: x\nDate: y\nMessage-ID: <z>\n\nb\n");
+  Fixture h;
+  Client e(h);
+  send_message(e, "Subject: s\r\n\r\nb\r\n.\r\n");
+  auto m3 = h.only();
+  CHECK(m3.content.substr(m3.content.find("\nSubject: s") + 1) == "Subject: s\n\nb\n");
+}
+
+TEST_CASE("session: queue file life cycle", "[session][queue]") {
+  SECTION("RSET and the end of the session remove an uncommitted file") {
+    Fixture f;
+    {
+      Client c(f);
+      c.say("MAIL FROM:<>\r\nRCPT TO:<bob@example.test>\r\n");
+      CHECK(f.files("tmp").size() == 1);
+      c.say("RSET\r\n");
+      CHECK(f.files("tmp").empty());
+      c.say("MAIL FROM:<>\r\nRCPT TO:<bob@example.test>\r\nDATA\r\npartial\r\n");
+      CHECK(f.files("tmp").size() == 1);
+      c.session.end(true);
+      CHECK(f.files("tmp").empty());
+    }
+    CHECK(f.incoming().empty());
+    CHECK(f.maillog().find("lost connection after DATA from unknown[192.0.2.1]") != std::string::npos);
+  }
+  SECTION("no queue/tmp: 451 at RCPT") {
+    Fixture f;
+    std::filesystem::remove_all(f.queue_dir + "/tmp");
+    Client c(f);
+    CHECK(c.say("MAIL FROM:<>\r\nRCPT TO:<bob@example.test>\r\n") ==
+          "250 2.1.0 Ok\r\n451 4.3.0 Error: queue file write error\r\n");
+  }
+  SECTION("commit fails: 451 after the dot, nothing left behind") {
+    Fixture f;
+    Client c(f);
+    c.say(std::string(kEnvelope) + "x\r\n");
+    std::filesystem::remove_all(f.queue_dir + "/incoming");
+    CHECK(c.say(".\r\n") == "451 4.3.0 Error: queue file write error\r\n");
+    CHECK(f.files("tmp").empty());
+    CHECK_FALSE(c.last.queued);
+  }
+}
+
+TEST_CASE("session: the disconnect summary", "[session]") {
+  Fixture f;
+  {
+    Client c(f);
+    c.say("EHLO x\r\nMAIL FROM:<alice@example.test>\r\nRCPT TO:<nobody@example.test>\r\nRCPT TO:<bob@example.test>\r\n"
+          "DATA\r\nx\r\n.\r\nQUIT\r\n");
+    c.session.end(false);
+  }
+  CHECK(f.maillog().find("disconnect from unknown[192.0.2.1] ehlo=1 mail=1 rcpt=1/2 data=1 quit=1 commands=5/6") !=
+        std::string::npos);
+  CHECK(f.maillog().find("lost connection") == std::string::npos);
+}
