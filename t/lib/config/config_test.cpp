@@ -231,6 +231,27 @@ TEST_CASE("config: expansion depth is limited to kExpandDepthMax", "[config][lim
   CHECK_THAT(err("myhostname = $myorigin\n"), Catch::StartsWith("main.cf:1: cannot expand myhostname: parameter expansion nested deeper"));
 }
 
+TEST_CASE("config: expansion work is bounded (100000 lookups, 1 MiB of output)", "[config][limit]") {
+  // Lookups: myorigin itself + 99 x ($a + 1000 x $e) + r x $e.
+  auto work = [](int r) {
+    std::string a, top;
+    for (int i = 0; i < 1000; ++i) a += "$e";
+    for (int i = 0; i < 99; ++i) top += "$a";
+    for (int i = 0; i < r; ++i) top += "$e";
+    return "a = " + a + "\nmyorigin = " + top + "\n";
+  };
+  CHECK(err(work(900)) == "OK");
+  CHECK(err(work(901)) == "main.cf:2: cannot expand myorigin: too many parameter expansions");
+
+  std::string kib(1024, 'x');
+  std::string refs;
+  for (int i = 0; i < 1023; ++i) refs += "$b";
+  MainCf cf = must("b = " + kib + "\nc = " + kib + "\nmyorigin = " + refs + "$c\n");
+  CHECK(cf.get("myorigin").size() == kConfigFileMax);
+  CHECK(err("b = " + kib + "\nc = " + kib + "x\nmyorigin = " + refs + "$c\n") ==
+        "main.cf:3: cannot expand myorigin: expanded value too long");
+}
+
 TEST_CASE("config: exponential expansion is cut off", "[config][limit]") {
   std::string text = "myorigin = $e0\n";
   for (int i = 0; i < 40; ++i) text += "e" + std::to_string(i) + " = $e" + std::to_string(i + 1) + "$e" + std::to_string(i + 1) + "\n";
