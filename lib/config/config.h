@@ -3,7 +3,7 @@
 // expand lazily at lookup time. Every parameter is declared in the table of
 // params.cpp with a type, a default and a description (buzon conf -d).
 //
-// LIMITS  config_file_size_limit bytes per file (1 MiB), 64 levels of $name
+// LIMITS  kConfigFileMax bytes per file (1 MiB), 64 levels of $name
 //         expansion, 4096 bytes per logical line after joining continuations.
 #pragma once
 #include <chrono>
