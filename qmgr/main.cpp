@@ -1,0 +1,19 @@
+// qmgr - queue manager (8)
+// SYNOPSIS  qmgr [generic daemon options]   (started by master for the
+//           "qmgr unix" service of master.cf, maxproc 1)
+// SECURITY  Runs as mail_owner, optionally chrooted to queue_directory.
+//           Reads only queue files (names checked with queue::id_ok) and
+//           trigger bytes from public/qmgr, bounded by trigger_timeout and
+//           64 bytes per client; replies from local are validated before
+//           they can mark a recipient done.
+// LIMITS    qmgr_message_active_limit, default_process_limit,
+//           local_destination_concurrency_limit, ipc_timeout, ipc_idle,
+//           queue_run_delay, minimal_backoff_time, maximal_backoff_time,
+//           maximal_queue_lifetime
+// SEE ALSO  local(8), master(8), main.cf(5)
+#include "lib/daemon/daemon.h"
+#include "qmgr/serve.h"
+
+int main(int argc, char** argv) {
+  return buzon::daemon::run(argc, argv, {.name = "qmgr", .serve = buzon::qmgr::serve});
+}

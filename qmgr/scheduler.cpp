@@ -1,0 +1,396 @@
+#include "qmgr/scheduler.h"
+
+#include <fcntl.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+
+#include "lib/core/strings.h"
+#include "lib/log/log.h"
+#include "qmgr/backoff.h"
+#include "qmgr/defer_log.h"
+#include "qmgr/delivery_log.h"
+#include "qmgr/queue_dirs.h"
+#include "qmgr/reply_check.h"
+#include "qmgr/transport.h"
+
+namespace buzon::qmgr {
+namespace {
+
+// After a full listen queue (EAGAIN from connect), wait this long before
+// the next connect: the agents are all busy and master is forking more.
+constexpr std::chrono::milliseconds kConnectPause{200};
+
+double now() {
+  timeval tv;
+  ::gettimeofday(&tv, nullptr);
+  return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6;
+}
+
+}  // namespace
+
+struct Scheduler::Msg {
+  std::string id;
+  queue::Envelope env;
+  double activated = 0;
+  size_t outstanding = 0;  // jobs queued or in flight
+  bool deferred = false;   // a recipient got a temporary failure in this pass
+  bool abandoned = false;  // stop() dropped some of its jobs
+};
+
+Scheduler::Scheduler(event::Loop& loop, Settings s) : loop_(loop), s_(std::move(s)) {
+  run_timer_ = std::make_unique<event::Event>(loop_, -1, 0, [this](short) {
+    deferred_wanted_ = incoming_wanted_ = true;
+    schedule_scan();
+    run_timer_->add(s_.queue_run_delay);
+  });
+  pause_timer_ = std::make_unique<event::Event>(loop_, -1, 0, [this](short) { kick(); });
+}
+
+Scheduler::~Scheduler() = default;
+
+void Scheduler::start() {
+  // Files in active/ belong to no one now: a previous qmgr died or was
+  // stopped with work left. They are taken over as they are.
+  if (auto ids = list_queue(s_.queue_dir, "active"); ids)
+    for (const auto& id : *ids) load(id);
+  else
+    log::warning(ids.error().message);
+  incoming_wanted_ = deferred_wanted_ = true;
+  schedule_scan();
+  run_timer_->add(s_.queue_run_delay);
+}
+
+void Scheduler::wakeup() {
+  incoming_wanted_ = true;
+  schedule_scan();
+}
+
+void Scheduler::flush() {
+  flush_wanted_ = incoming_wanted_ = true;
+  schedule_scan();
+}
+
+void Scheduler::schedule_scan() {
+  if (scan_pending_ || stopping_) return;
+  scan_pending_ = true;
+  loop_.defer([this] { run_scans(); });
+}
+
+void Scheduler::run_scans() {
+  scan_pending_ = false;
+  if (stopping_) return;
+  if (flush_wanted_) {
+    flush_wanted_ = deferred_wanted_ = false;
+    activate_deferred(true);
+  }
+  if (incoming_wanted_) {
+    incoming_wanted_ = false;
+    activate_incoming();
+  }
+  if (deferred_wanted_) {
+    deferred_wanted_ = false;
+    activate_deferred(false);
+  }
+  kick();
+}
+
+void Scheduler::activate_incoming() {
+  auto ids = list_queue(s_.queue_dir, "incoming");
+  if (!ids) return log::warning(ids.error().message);
+  backlog_ = false;
+  for (const auto& id : *ids) {
+    if (!room()) {
+      backlog_ = true;  // picked up as soon as a message is retired
+      return;
+    }
+    if (auto mv = move_file(s_.queue_dir, "incoming", "active", id); !mv) {
+      if (mv.error().sys_errno != ENOENT) log::warning(mv.error().message);
+      continue;
+    }
+    load(id);
+  }
+}
+
+void Scheduler::activate_deferred(bool all) {
+  auto ids = list_queue(s_.queue_dir, "deferred");
+  if (!ids) return log::warning(ids.error().message);
+  long long t = static_cast<long long>(now());
+  for (const auto& id : *ids) {
+    if (!room()) {
+      deferred_wanted_ = true;  // retried when there is room
+      return;
+    }
+    if (!all) {
+      auto when = mtime_of(queue::path(s_.queue_dir, "deferred", id));
+      if (!when || *when > t) continue;
+    }
+    if (auto mv = move_file(s_.queue_dir, "deferred", "active", id); !mv) {
+      if (mv.error().sys_errno != ENOENT) log::warning(mv.error().message);
+      continue;
+    }
+    load(id);
+  }
+}
+
+void Scheduler::load(const std::string& id) {
+  if (msgs_.count(id)) return;
+  std::string path = queue::path(s_.queue_dir, "active", id);
+  Fd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+  if (!fd) {
+    if (errno != ENOENT) log::warning(sys_error("open " + path).message);
+    return;
+  }
+  auto env = queue::read_envelope(fd.get(), id);
+  fd.reset();
+  if (!env) {
+    if (env.error().message.rfind("corrupt", 0) == 0) {
+      // Never delete what may be someone's mail: park it for the admin.
+      log::warning(id + ": " + env.error().message + "; moved to corrupt/");
+      if (auto mv = move_file(s_.queue_dir, "active", "corrupt", id); !mv) log::warning(mv.error().message);
+      return;
+    }
+    // An I/O error is not the file's fault: retry later.
+    log::warning(id + ": " + env.error().message);
+    double t = now();
+    (void)set_time(path, static_cast<long long>(t) + s_.backoff.minimal.count());
+    if (auto mv = move_file(s_.queue_dir, "active", "deferred", id); !mv) log::warning(mv.error().message);
+    return;
+  }
+  auto owned = std::make_unique<Msg>();
+  Msg* m = owned.get();
+  m->id = id;
+  m->env = std::move(*env);
+  m->activated = now();
+  msgs_.emplace(id, std::move(owned));
+  log::info(log::format(id, {{"from", "<" + m->env.sender + ">"},
+                             {"size", m->env.content_size},
+                             {"nrcpt", static_cast<unsigned long long>(m->env.recipients.size())}}) +
+            " (queue active)");
+
+  std::vector<Job> jobs;
+  for (size_t i = 0; i < m->env.recipients.size(); ++i) {
+    if (m->env.recipients[i].done) continue;
+    Job j;
+    j.msg = m;
+    j.rcpt = i;
+    j.local = route(m->env.recipients[i].address, s_.mydestination).local;
+    jobs.push_back(j);
+  }
+  if (jobs.empty()) return finalize(m);  // all delivered before a crash
+  m->outstanding = jobs.size();
+  std::vector<Job> unroutable;
+  for (auto& j : jobs) (j.local ? ready_.push_back(j) : unroutable.push_back(j));
+  // Settled last: the final one may retire the message.
+  for (auto& j : unroutable) {
+    j.started = j.connected = now();
+    Route r = route(m->env.recipients[j.rcpt].address, s_.mydestination);
+    complete(j, 4, r.dsn, r.reason);
+  }
+}
+
+void Scheduler::kick() {
+  if (dispatch_pending_) return;
+  dispatch_pending_ = true;
+  loop_.defer([this] {
+    dispatch_pending_ = false;
+    dispatch();
+  });
+}
+
+std::string Scheduler::rcpt_key(const Job& j) const {
+  return str::lower(j.msg->env.recipients[j.rcpt].address);
+}
+
+void Scheduler::dispatch() {
+  while (!stopping_ && busy_.size() < s_.concurrency && !ready_.empty() && !pause_timer_->pending()) {
+    auto it = std::find_if(ready_.begin(), ready_.end(), [&](const Job& j) {
+      auto c = per_rcpt_.find(rcpt_key(j));
+      return c == per_rcpt_.end() || c->second < s_.rcpt_concurrency;
+    });
+    if (it == ready_.end()) return;  // every queued recipient is at its limit
+    Job j = *it;
+    ready_.erase(it);
+    if (!start_job(j)) return;
+  }
+}
+
+bool Scheduler::start_job(Job job) {
+  job.started = now();
+  std::unique_ptr<AgentConn> conn;
+  if (!idle_.empty()) {
+    conn = std::move(idle_.back());
+    idle_.pop_back();
+    job.connected = job.started;
+  } else {
+    auto fd = connect_nonblocking(s_.queue_dir + "/" + s_.local_socket);
+    if (!fd) {
+      if (fd.error().sys_errno == EAGAIN) {
+        ready_.push_front(job);
+        pause_timer_->add(kConnectPause);
+        return false;
+      }
+      log::warning(fd.error().message);
+      job.connected = now();
+      complete(job, 4, "4.3.0", "mail transport unavailable: local delivery agent not reachable");
+      return true;
+    }
+    conn = std::make_unique<AgentConn>(
+        loop_, std::move(*fd), s_.ipc_timeout, s_.ipc_idle,
+        [this](AgentConn* c, Failure f, Result<attr::Message> r) { on_reply(c, f, std::move(r)); },
+        [this](AgentConn* c) { on_dead(c); });
+    job.connected = now();
+  }
+  const auto& r = job.msg->env.recipients[job.rcpt];
+  attr::Message req;
+  req.set("request", "deliver")
+      .set("queue_id", job.msg->id)
+      .set("queue_file", "active/" + job.msg->id)
+      .set("offset", static_cast<long long>(r.offset))
+      .set("recipient", r.address)
+      .set("original_recipient", r.original)
+      .set("sender", job.msg->env.sender);
+  ++per_rcpt_[rcpt_key(job)];
+  AgentConn* raw = conn.get();
+  busy_.emplace(raw, Busy{std::move(conn), job});
+  raw->send(req);  // a failure is reported through on_reply
+  return true;
+}
+
+void Scheduler::on_reply(AgentConn* c, Failure f, Result<attr::Message> r) {
+  auto it = busy_.find(c);
+  if (it == busy_.end()) MAIL_PANIC("reply from a connection without a job");
+  Busy b = std::move(it->second);
+  busy_.erase(it);
+  std::string key = rcpt_key(b.job);
+  if (--per_rcpt_[key] == 0) per_rcpt_.erase(key);
+  bool reused = c->reused(), got_bytes = c->got_bytes();
+  if (f == Failure::None && !stopping_) idle_.push_back(std::move(b.conn));
+  else loop_.defer_delete(std::move(b.conn));
+
+  Job job = b.job;
+  if (f == Failure::None) {
+    ReplyCheck rc = check_reply(*r);
+    if (!rc.ok) log::warning(job.msg->id + ": malformed reply from local: " + rc.problem);
+    complete(job, rc.status, rc.dsn, rc.reason);
+  } else if (f == Failure::Closed && reused && !got_bytes && !job.retried && !stopping_) {
+    // The agent closed a connection we reused (its max_use, a reload)
+    // before answering: one retry on a fresh connection.
+    job.retried = true;
+    ready_.push_front(job);
+  } else {
+    log::warning(job.msg->id + ": local delivery agent: " + r.error().message);
+    complete(job, 4, "4.3.0", "lost connection with local delivery agent");
+  }
+  check_idle();
+  kick();
+}
+
+void Scheduler::on_dead(AgentConn* c) {
+  auto it = std::find_if(idle_.begin(), idle_.end(), [c](const auto& p) { return p.get() == c; });
+  if (it == idle_.end()) return;
+  loop_.defer_delete(std::move(*it));
+  idle_.erase(it);
+}
+
+void Scheduler::complete(Job job, int status, std::string dsn, std::string reason) {
+  Msg* m = job.msg;
+  auto& r = m->env.recipients[job.rcpt];
+  Attempt a;
+  a.queue_id = m->id;
+  a.recipient = r.address;
+  a.original = r.original;
+  a.relay = job.local ? "local" : "none";
+  a.arrival = static_cast<double>(m->env.arrival_sec) + static_cast<double>(m->env.arrival_usec) / 1e6;
+  a.activated = m->activated;
+  a.started = job.started;
+  a.connected = job.connected;
+  a.finished = now();
+  if (status == 4 && expired(m->env.arrival_sec, static_cast<long long>(a.finished), s_.backoff)) {
+    // maximal_queue_lifetime reached: give up (RFC 3463 X.4.7). The
+    // bounce message itself is a later issue; the recipient is settled.
+    reason = "delivery time expired; last error: " + dsn + " " + reason;
+    dsn = "5.4.7";
+    status = 5;
+  }
+  a.dsn = dsn;
+  a.reason = reason;
+  if (status == 0 || status == 5) {
+    mark_done(*m, job.rcpt);
+    a.status = status == 0 ? "sent" : "bounced";
+  } else {
+    if (auto s = append_defer(s_.queue_dir, m->id, {r.address, dsn, reason}); !s)
+      log::warning(m->id + ": " + s.error().message);
+    m->deferred = true;
+    a.status = "deferred";
+  }
+  log_attempt(a);
+  if (--m->outstanding == 0) finalize(m);
+}
+
+void Scheduler::mark_done(Msg& m, size_t rcpt) {
+  auto& r = m.env.recipients[rcpt];
+  r.done = true;
+  std::string path = queue::path(s_.queue_dir, "active", m.id);
+  Fd fd(::open(path.c_str(), O_RDWR | O_NOFOLLOW | O_CLOEXEC));
+  Status s = fd ? queue::mark_done(fd.get(), r.offset) : Status(sys_error("open " + path));
+  // The delivery happened; if the mark is lost it may be repeated later,
+  // which is the lesser evil than pretending it did not happen.
+  if (!s) log::warning(m.id + ": cannot mark <" + r.address + "> done: " + s.error().message);
+}
+
+void Scheduler::finalize(Msg* m) {
+  std::string id = m->id;
+  bool all_done = std::all_of(m->env.recipients.begin(), m->env.recipients.end(),
+                              [](const queue::Recipient& r) { return r.done; });
+  std::string path = queue::path(s_.queue_dir, "active", id);
+  if (all_done) {
+    if (::unlink(path.c_str()) < 0 && errno != ENOENT) log::warning(sys_error("unlink " + path).message);
+    if (auto s = remove_defer(s_.queue_dir, id); !s) log::warning(s.error().message);
+    log::info(id + ": removed");
+  } else if (!m->abandoned) {
+    long long t = static_cast<long long>(now());
+    long long next = next_attempt(m->env.arrival_sec, t, s_.backoff);
+    // mtime first: a deferred file always carries its next attempt time.
+    if (auto s = set_time(path, next); !s) log::warning(s.error().message);
+    if (auto s = move_file(s_.queue_dir, "active", "deferred", id); !s) log::warning(s.error().message);
+  }
+  // An abandoned message (stop) stays in active/ for the next qmgr.
+  msgs_.erase(id);
+  // Room again: pick up what an earlier scan had to leave behind.
+  if (!stopping_ && (backlog_ || deferred_wanted_)) {
+    if (backlog_) incoming_wanted_ = true;
+    schedule_scan();
+  }
+}
+
+void Scheduler::stop(std::function<void()> on_idle) {
+  if (stopping_) return;
+  stopping_ = true;
+  on_idle_ = std::move(on_idle);
+  run_timer_->del();
+  pause_timer_->del();
+  for (auto& j : ready_) {
+    j.msg->abandoned = true;
+    --j.msg->outstanding;
+  }
+  ready_.clear();
+  std::vector<Msg*> quiet;
+  for (auto& [id, m] : msgs_)
+    if (m->outstanding == 0) quiet.push_back(m.get());
+  for (Msg* m : quiet) finalize(m);
+  for (auto& c : idle_) loop_.defer_delete(std::move(c));
+  idle_.clear();
+  check_idle();
+}
+
+void Scheduler::check_idle() {
+  if (!stopping_ || !busy_.empty() || !on_idle_) return;
+  auto fn = std::move(on_idle_);
+  on_idle_ = nullptr;
+  loop_.defer(std::move(fn));
+}
+
+}  // namespace buzon::qmgr

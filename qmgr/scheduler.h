@@ -1,0 +1,100 @@
+// The queue manager proper: moves mail into active/, decides each pending
+// recipient's transport, runs deliveries through the local agent within
+// the concurrency limits, records every outcome durably and retires or
+// defers each message when its last recipient is settled.
+//
+// Durability rule (doc/internals.md): a recipient is marked done in the
+// queue file (queue::mark_done, fdatasync) right after the agent's success
+// or permanent-failure reply and before the message is retired, so a crash
+// of qmgr or local at any moment repeats at most the delivery in flight.
+// The queue file itself is only ever renamed (incoming -> active ->
+// deferred/corrupt) or removed once every recipient is done.
+//
+// LIMITS  qmgr_message_active_limit messages in memory; default_process_limit
+//         concurrent deliveries; local_destination_concurrency_limit per
+//         recipient; ipc_timeout per request; ipc_idle per idle connection.
+#pragma once
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "lib/event/event.h"
+#include "lib/queue/queue.h"
+#include "qmgr/agent_conn.h"
+#include "qmgr/settings.h"
+
+namespace buzon::qmgr {
+
+class Scheduler {
+ public:
+  Scheduler(event::Loop& loop, Settings s);
+  ~Scheduler();
+  Scheduler(const Scheduler&) = delete;
+  Scheduler& operator=(const Scheduler&) = delete;
+
+  // Takes over active/ (files a killed qmgr left), then picks up incoming/
+  // and the deferred files whose time has come, and starts the periodic
+  // deferred scan (every queue_run_delay).
+  void start();
+  // Trigger 'W': new mail in incoming/. Coalesced; runs from the loop.
+  void wakeup();
+  // Trigger 'F': retry every deferred message now.
+  void flush();
+  // SIGTERM/SIGHUP: start nothing new; on_idle runs (from the loop) once no
+  // reply is outstanding. Messages not finished stay in active/ for the
+  // next qmgr.
+  void stop(std::function<void()> on_idle);
+
+  size_t in_flight() const { return busy_.size(); }
+  size_t messages() const { return msgs_.size(); }
+
+ private:
+  struct Msg;
+  struct Job {
+    Msg* msg = nullptr;
+    size_t rcpt = 0;
+    bool local = true;
+    bool retried = false;
+    double started = 0, connected = 0;
+  };
+  struct Busy {
+    std::unique_ptr<AgentConn> conn;
+    Job job;
+  };
+
+  void schedule_scan();
+  void run_scans();
+  void activate_incoming();
+  void activate_deferred(bool all);
+  bool room() const { return msgs_.size() < s_.active_limit; }
+  void load(const std::string& id);
+  void kick();
+  void dispatch();
+  bool start_job(Job job);
+  void on_reply(AgentConn* c, Failure f, Result<attr::Message> r);
+  void on_dead(AgentConn* c);
+  void complete(Job job, int status, std::string dsn, std::string reason);
+  void mark_done(Msg& m, size_t rcpt);
+  void finalize(Msg* m);
+  void check_idle();
+  std::string rcpt_key(const Job& j) const;
+
+  event::Loop& loop_;
+  Settings s_;
+  std::map<std::string, std::unique_ptr<Msg>> msgs_;
+  std::deque<Job> ready_;
+  std::map<std::string, size_t> per_rcpt_;
+  std::vector<std::unique_ptr<AgentConn>> idle_;
+  std::map<AgentConn*, Busy> busy_;
+  bool stopping_ = false;
+  bool scan_pending_ = false, dispatch_pending_ = false;
+  bool flush_wanted_ = false, deferred_wanted_ = false, incoming_wanted_ = false;
+  bool backlog_ = false;
+  std::function<void()> on_idle_;
+  std::unique_ptr<event::Event> run_timer_, pause_timer_;
+};
+
+}  // namespace buzon::qmgr

@@ -1,0 +1,79 @@
+#include "qmgr/serve.h"
+
+#include <unistd.h>
+
+#include <list>
+#include <memory>
+
+#include "lib/log/log.h"
+#include "qmgr/scheduler.h"
+#include "qmgr/settings.h"
+#include "qmgr/trigger.h"
+
+namespace buzon::qmgr {
+namespace {
+
+// Trigger clients served at once; each is gone after one byte.
+constexpr int kTriggerClients = 16;
+// After SIGTERM, in-flight deliveries get this long to report back (the
+// daemon skeleton's own grace is 5 s and master's SIGKILL comes at 10 s).
+constexpr std::chrono::seconds kStopGrace{4};
+
+}  // namespace
+
+int serve(daemon::Context& ctx) {
+  // Work relative to the queue directory, like Postfix: the same paths are
+  // valid with and without master's chroot (-r), where it is "/".
+  std::string qdir = ctx.cf.get("queue_directory");
+  if (::chdir(qdir.c_str()) < 0 && ::access("incoming", F_OK) != 0)
+    log::fatal(sys_error("chdir " + qdir).message);
+  // qmgr is the one long-lived queue owner: it must not exit after max_use
+  // triggers or max_idle seconds like an ordinary server process.
+  if (auto s = ctx.cf.set("max_use", "0"); !s) log::fatal(s.error().message);
+  Settings settings = Settings::from(ctx.cf);
+  auto trigger_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(ctx.cf.get_time("trigger_timeout"));
+
+  event::Loop loop;
+  Scheduler sched(loop, settings);
+  std::list<std::unique_ptr<TriggerClient>> clients;
+  daemon::Server server(
+      loop, ctx, kTriggerClients,
+      [&](Fd fd) {
+        clients.emplace_back();
+        auto it = std::prev(clients.end());
+        *it = std::make_unique<TriggerClient>(
+            loop, std::move(fd), trigger_timeout,
+            [&](char c) {
+              if (c == 'W') sched.wakeup();
+              else if (c == 'F') sched.flush();
+            },
+            [&, it] {
+              clients.erase(it);
+              server.client_done();
+            });
+      },
+      /*persistent=*/true);
+
+  bool idle = false;
+  server.on_stop([&] {
+    for (auto& c : clients) c->close();
+    sched.stop([&] {
+      idle = true;
+      loop.stop();
+    });
+  });
+  sched.start();
+  loop.run();
+  if (!idle && sched.in_flight() > 0) {
+    // The skeleton stopped the loop as soon as no trigger client was left;
+    // keep it running for the replies still on their way.
+    event::Event grace(loop, -1, 0, [&](short) { loop.stop(); });
+    grace.add(kStopGrace);
+    loop.run();
+    if (sched.in_flight() > 0)
+      log::warning("stopping with " + std::to_string(sched.in_flight()) + " deliveries in flight");
+  }
+  return 0;
+}
+
+}  // namespace buzon::qmgr

@@ -1,0 +1,27 @@
+// qmgr's view of main.cf, read once at start (a reload restarts qmgr).
+#pragma once
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "lib/config/config.h"
+#include "qmgr/backoff.h"
+
+namespace buzon::qmgr {
+
+struct Settings {
+  std::string queue_dir = ".";                // qmgr runs inside queue_directory
+  std::string local_socket = "private/local";  // relative to queue_dir
+  std::vector<std::string> mydestination;
+  size_t concurrency = 100;      // default_process_limit: local's maxproc
+  size_t rcpt_concurrency = 2;   // local_destination_concurrency_limit
+  size_t active_limit = 20000;   // qmgr_message_active_limit
+  std::chrono::milliseconds ipc_timeout{3600 * 1000};
+  std::chrono::milliseconds ipc_idle{5000};
+  std::chrono::seconds queue_run_delay{300};
+  Backoff backoff;
+
+  static Settings from(const config::MainCf& cf);
+};
+
+}  // namespace buzon::qmgr

@@ -1,0 +1,224 @@
+// qmgr's pure scheduling pieces: transport choice, backoff arithmetic, the
+// defer log format, delay formatting, reply validation and queue listing.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+#include "lib/file/file.h"
+#include "lib/queue/queue.h"
+#include "qmgr/backoff.h"
+#include "qmgr/defer_log.h"
+#include "qmgr/delivery_log.h"
+#include "qmgr/queue_dirs.h"
+#include "qmgr/reply_check.h"
+#include "qmgr/transport.h"
+
+using namespace buzon;
+using namespace buzon::qmgr;
+
+namespace {
+
+struct TempQueue {
+  std::string dir;
+  TempQueue() {
+    char tmpl[] = "/tmp/buzon-qmgr-XXXXXX";
+    REQUIRE(::mkdtemp(tmpl) != nullptr);
+    dir = tmpl;
+    for (const char* d : queue::kDirs) REQUIRE(file::make_dirs(dir + "/" + d, 0700));
+  }
+  ~TempQueue() { (void)std::system(("rm -rf '" + dir + "'").c_str()); }
+};
+
+std::string slurp(const std::string& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
+TEST_CASE("qmgr: mydestination decides local delivery, case-insensitively", "[qmgr][transport]") {
+  std::vector<std::string> dest{"example.test", "mx.example.test", "localhost."};
+  CHECK(route("bob@example.test", dest).local);
+  CHECK(route("bob@EXAMPLE.Test", dest).local);
+  CHECK(route("bob@example.test.", dest).local);
+  CHECK(route("bob@localhost", dest).local);
+  CHECK(route("\"a@b\"@Mx.Example.Test", dest).local);
+  CHECK(route("bob", dest).local);  // no domain: a local name
+  auto remote = route("bob@elsewhere.example", dest);
+  CHECK_FALSE(remote.local);
+  CHECK(remote.dsn == "4.4.1");
+  CHECK(remote.reason == "mail transport unavailable: no relay transport yet");
+  CHECK_FALSE(route("bob@sub.example.test", dest).local);   // no implicit subdomains
+  CHECK_FALSE(route("bob@example.testx", dest).local);
+  CHECK_FALSE(route("bob@", dest).local);
+  CHECK_FALSE(route("bob@example.test", {}).local);
+  CHECK(domain_of("A@B.Example.") == "b.example");
+  CHECK(domain_of("nobody") == "");
+}
+
+TEST_CASE("qmgr: backoff doubles with age between the minimal and maximal time", "[qmgr][backoff]") {
+  Backoff b;
+  b.minimal = std::chrono::seconds(300);
+  b.maximal = std::chrono::seconds(4000);
+  const long long t0 = 1700000000;
+  CHECK(next_attempt(t0, t0, b) == t0 + 300);               // fresh: the minimum
+  CHECK(next_attempt(t0, t0 + 299, b) == t0 + 299 + 300);   // age below the minimum
+  CHECK(next_attempt(t0, t0 + 300, b) == t0 + 600);         // at the minimum
+  CHECK(next_attempt(t0, t0 + 301, b) == t0 + 602);         // one over: age
+  CHECK(next_attempt(t0, t0 + 600, b) == t0 + 1200);        // waits double
+  CHECK(next_attempt(t0, t0 + 1200, b) == t0 + 2400);
+  CHECK(next_attempt(t0, t0 + 4000, b) == t0 + 8000);       // at the maximum
+  CHECK(next_attempt(t0, t0 + 4001, b) == t0 + 8001);       // capped
+  CHECK(next_attempt(t0, t0 + 100000, b) == t0 + 104000);
+  CHECK(next_attempt(t0, t0 - 50, b) == t0 - 50 + 300);     // clock stepped back
+  b.maximal = std::chrono::seconds(100);                    // max below min: min wins
+  CHECK(next_attempt(t0, t0 + 1000, b) == t0 + 1300);
+}
+
+TEST_CASE("qmgr: maximal_queue_lifetime at the limit and one second before", "[qmgr][backoff][limits]") {
+  Backoff b;
+  b.lifetime = std::chrono::seconds(5 * 86400);
+  const long long t0 = 1700000000;
+  CHECK_FALSE(expired(t0, t0, b));
+  CHECK_FALSE(expired(t0, t0 + 5 * 86400 - 1, b));
+  CHECK(expired(t0, t0 + 5 * 86400, b));
+  CHECK(expired(t0, t0 + 5 * 86400 + 1, b));
+  b.lifetime = std::chrono::seconds(0);  // deliver once, as Postfix
+  CHECK(expired(t0, t0, b));
+}
+
+TEST_CASE("qmgr: defer log lines round-trip and cannot be forged", "[qmgr][defer]") {
+  std::string line = format_defer_line({"bob@example.test", "4.4.1", "mail transport unavailable"});
+  CHECK(line == "bob@example.test\t4.4.1\tmail transport unavailable\n");
+  auto e = parse_defer_line(line);
+  REQUIRE(e);
+  CHECK(e->recipient == "bob@example.test");
+  CHECK(e->dsn == "4.4.1");
+  CHECK(e->reason == "mail transport unavailable");
+  // A reason with a tab or newline must not add fields or lines.
+  std::string evil = format_defer_line({"a\tb@x", "4.0.0", "one\ntwo\tthree"});
+  CHECK(std::count(evil.begin(), evil.end(), '\n') == 1);
+  auto back = parse_defer_line(evil);
+  REQUIRE(back);
+  CHECK(back->recipient == "a b@x");
+  CHECK(back->reason == "one two three");
+  CHECK(format_defer_line({std::string(5000, 'r'), "4.0.0", "x"}).size() < 1100);
+  CHECK_FALSE(parse_defer_line("no tabs"));
+  CHECK_FALSE(parse_defer_line("one\ttwo"));
+  CHECK_FALSE(parse_defer_line("a\tb\tc\td"));
+  CHECK(parse_defer_line("a\t\t\n"));  // empty fields are still three fields
+}
+
+TEST_CASE("qmgr: defer log is appended in defer/ID and removed", "[qmgr][defer]") {
+  TempQueue q;
+  std::string id = queue::new_id();
+  REQUIRE(append_defer(q.dir, id, {"a@x", "4.4.1", "first"}));
+  REQUIRE(append_defer(q.dir, id, {"a@x", "4.3.0", "second"}));
+  std::string p = queue::path(q.dir, "defer", id);
+  CHECK(slurp(p) == "a@x\t4.4.1\tfirst\na@x\t4.3.0\tsecond\n");
+  struct stat st;
+  REQUIRE(::stat(p.c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0600);
+  REQUIRE(remove_defer(q.dir, id));
+  CHECK(::access(p.c_str(), F_OK) != 0);
+  CHECK(remove_defer(q.dir, id));  // already gone is fine
+}
+
+TEST_CASE("qmgr: delays are printed like Postfix", "[qmgr][log]") {
+  CHECK(format_delay(0) == "0");
+  CHECK(format_delay(-3) == "0");
+  CHECK(format_delay(0.004) == "0");
+  CHECK(format_delay(0.01) == "0.01");
+  CHECK(format_delay(0.123) == "0.12");
+  CHECK(format_delay(0.5) == "0.5");
+  CHECK(format_delay(1.25) == "1.2");
+  CHECK(format_delay(3.0) == "3");
+  CHECK(format_delay(12.7) == "12");
+  CHECK(format_delay(349.9) == "349");
+}
+
+TEST_CASE("qmgr: the delivery log line has Postfix's shape", "[qmgr][log]") {
+  Attempt a;
+  a.queue_id = "4C1F2A3B0001A2B3C";
+  a.recipient = "bob@example.test";
+  a.relay = "local";
+  a.arrival = 1000.0;
+  a.activated = 1000.01;
+  a.started = 1000.01;
+  a.connected = 1000.01;
+  a.finished = 1000.12;
+  a.dsn = "2.0.0";
+  a.status = "sent";
+  a.reason = "delivered to mailbox";
+  CHECK(format_attempt(a) ==
+        "4C1F2A3B0001A2B3C: to=<bob@example.test>, relay=local, delay=0.12, delays=0.01/0/0/0.11, dsn=2.0.0, "
+        "status=sent (delivered to mailbox)");
+  a.original = "Bob@Example.Test";
+  CHECK(format_attempt(a).find("to=<bob@example.test>, orig_to=<Bob@Example.Test>, relay=local") !=
+        std::string::npos);
+  a.original = a.recipient;  // same as the recipient: not repeated
+  CHECK(format_attempt(a).find("orig_to") == std::string::npos);
+}
+
+TEST_CASE("qmgr: agent replies are validated before they count", "[qmgr][reply]") {
+  auto msg = [](const char* st, const char* dsn, const char* reason) {
+    attr::Message m;
+    if (st) m.set("status", st);
+    if (dsn) m.set("dsn", dsn);
+    if (reason) m.set("reason", reason);
+    return m;
+  };
+  auto ok = check_reply(msg("0", "2.0.0", "delivered to mailbox"));
+  CHECK(ok.ok);
+  CHECK(ok.status == 0);
+  CHECK(ok.dsn == "2.0.0");
+  CHECK(check_reply(msg("5", "5.1.1", "unknown user")).status == 5);
+  CHECK(check_reply(msg("4", "4.2.0", "locked")).status == 4);
+  // A malformed status is a temporary failure, whatever else it says.
+  for (const char* st : {"1", "2", "-1", "x", "", "00x", "6"}) {
+    INFO(st);
+    auto c = check_reply(msg(st, "2.0.0", "ok"));
+    CHECK_FALSE(c.ok);
+    CHECK(c.status == 4);
+  }
+  CHECK(check_reply(msg(nullptr, "2.0.0", "ok")).status == 4);
+  // A dsn of the wrong class or shape is replaced, the status kept.
+  auto wrong = check_reply(msg("0", "5.1.1", "x"));
+  CHECK(wrong.status == 0);
+  CHECK(wrong.dsn == "2.0.0");
+  CHECK_FALSE(wrong.ok);
+  CHECK(check_reply(msg("5", "5.1", "x")).dsn == "5.0.0");
+  CHECK(check_reply(msg("4", nullptr, "x")).dsn == "4.0.0");
+  CHECK(dsn_ok("2.0.0"));
+  CHECK(dsn_ok("5.123.456"));
+  CHECK_FALSE(dsn_ok("5.1234.0"));
+  CHECK_FALSE(dsn_ok("3.0.0"));
+  CHECK_FALSE(dsn_ok("2.0."));
+  CHECK_FALSE(dsn_ok("2..0"));
+  CHECK_FALSE(dsn_ok("22.0.0"));
+}
+
+TEST_CASE("qmgr: queue listing is sorted and skips names that are not queue IDs", "[qmgr][queue]") {
+  TempQueue q;
+  for (const char* n : {"4C1F2A3B0001A2B3C", "1C1F2A3B0001A2B3C", "..hidden", "4c1f2a3b0001a2b3c", "README",
+                        "4C1F2A3B0001A2B3CX"})
+    std::ofstream(q.dir + "/incoming/" + n) << "x";
+  auto ids = list_queue(q.dir, "incoming");
+  REQUIRE(ids);
+  CHECK(*ids == std::vector<std::string>{"1C1F2A3B0001A2B3C", "4C1F2A3B0001A2B3C"});
+  CHECK_FALSE(list_queue(q.dir, "nonexistent").ok());
+  REQUIRE(move_file(q.dir, "incoming", "active", "4C1F2A3B0001A2B3C"));
+  CHECK(::access((q.dir + "/active/4C1F2A3B0001A2B3C").c_str(), F_OK) == 0);
+  CHECK_FALSE(move_file(q.dir, "incoming", "active", "4C1F2A3B0001A2B3C"));
+  std::string p = q.dir + "/active/4C1F2A3B0001A2B3C";
+  REQUIRE(set_time(p, 1700000123));
+  auto m = mtime_of(p);
+  REQUIRE(m);
+  CHECK(*m == 1700000123);
+}
