@@ -14,7 +14,7 @@
 // from its header; a line "message-id <TAB> t_us <TAB> path" goes to --out,
 // t_us being the CLOCK_MONOTONIC time the event was read (the same clock as
 // smtp_load's records). Stops after N deliveries carrying the --prefix run
-// id, or after --idle-timeout seconds without one.
+// id, after --idle-timeout seconds without one, or on SIGTERM.
 //
 // report: joins smtp_load's records with the watch output and prints
 // key=value figures: end-to-end msg/s (first connection to the last file
@@ -23,6 +23,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/inotify.h>
 #include <unistd.h>
 
@@ -45,6 +46,7 @@ namespace {
 
 constexpr size_t kHeaderMax = 256 * 1024;
 constexpr size_t kMaxDirs = 100000;
+volatile sig_atomic_t g_stop = 0;  // SIGTERM: stop watching, keep what was recorded
 
 void die(const std::string& msg) {
   std::fprintf(stderr, "e2e_watch: %s\n", msg.c_str());
@@ -182,11 +184,15 @@ int watch_main(int argc, char** argv) {
     if (!f) die("open " + ready + ": " + strerror(errno));
     std::fclose(f);
   }
+  struct sigaction sa {};
+  sa.sa_handler = [](int) { g_stop = 1; };
+  sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGINT, &sa, nullptr);
   int64_t start = bench::now_us();
   int64_t last_progress = start;
   alignas(inotify_event) char buf[256 * 1024];
   bool timed_out = false;
-  while (w.matched < expect) {
+  while (w.matched < expect && !g_stop) {
     int64_t now = bench::now_us();
     if (now - start > int64_t(timeout_s) * 1000000) { timed_out = true; break; }
     if (now - last_progress > int64_t(idle_s) * 1000000) { timed_out = true; break; }
@@ -216,9 +222,9 @@ int watch_main(int argc, char** argv) {
   }
   std::fclose(w.out);
   std::printf("watch_matched=%llu watch_foreign=%llu watch_overflows=%llu watch_timed_out=%d "
-              "watch_pending=%zu\n",
+              "watch_stopped=%d watch_pending=%zu\n",
               (unsigned long long)w.matched, (unsigned long long)w.foreign,
-              (unsigned long long)w.overflows, timed_out ? 1 : 0, w.pending.size());
+              (unsigned long long)w.overflows, timed_out ? 1 : 0, g_stop ? 1 : 0, w.pending.size());
   return w.matched >= expect ? 0 : 1;
 }
 
