@@ -185,6 +185,7 @@ class Parser {
       }
       if (cur().kind == Kind::End) return malformed("group not closed with ';'", cur().offset);
       if (auto s = element(out, /*in_group=*/true); !s) return s;
+      if (cur().kind == Kind::End) return malformed("group not closed with ';'", cur().offset);
       if (!at_special(",") && !at_special(";"))
         return malformed("expected ',' or ';' in group", cur().offset);
     }

@@ -24,7 +24,7 @@ std::optional<std::string> queue_dir_problem(const std::string& dir) {
         return "queue_directory " + dir + " cannot be created: " + sys_error(path).message;
       return std::nullopt;
     }
-    if (errno != ENOENT) return "queue_directory " + dir + ": " + sys_error(path).message;
+    if (errno != ENOENT && errno != ENOTDIR) return "queue_directory " + dir + ": " + sys_error(path).message;
     path = file::dirname(path);
   }
 }
