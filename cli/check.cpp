@@ -1,5 +1,6 @@
 #include "cli/check.h"
 
+#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -57,6 +58,14 @@ CheckReport check_config(const std::string& config_dir) {
   else r.services = std::move(*services);
 
   if (auto p = queue_dir_problem(r.cf->get("queue_directory"))) r.errors.push_back(*p);
+  if (::geteuid() == 0) {
+    // master (as root) drops the daemons to mail_owner and refuses uid 0;
+    // say so now rather than in the log after start.
+    std::string owner = r.cf->get("mail_owner");
+    const passwd* pw = ::getpwnam(owner.c_str());
+    if (!pw) r.errors.push_back("mail_owner " + owner + ": no such account");
+    else if (pw->pw_uid == 0) r.errors.push_back("mail_owner must not be a privileged account: " + owner);
+  }
 
   std::string daemon_dir = r.cf->get("daemon_directory");
   if (auto p = command_problem(daemon_dir, "master", "daemon_directory " + daemon_dir + ": ")) {

@@ -1,8 +1,8 @@
 // buzon check: is the configuration good enough to start? Loads main.cf and
 // master.cf (their errors come as "file:line: text" from lib/config), then
 // checks what start will need: a queue_directory that exists or can be
-// created, and a daemon_directory holding master and every command that
-// master.cf names.
+// created, a daemon_directory holding master and every command that
+// master.cf names, and (as root) an unprivileged mail_owner.
 #pragma once
 #include <optional>
 #include <string>

@@ -131,3 +131,15 @@ TEST_CASE("check: a missing main.cf", "[check]") {
   REQUIRE(r.errors.size() == 1);
   CHECK(r.errors[0].find("main.cf") != std::string::npos);
 }
+
+TEST_CASE("check: as root, mail_owner must be an unprivileged account", "[check]") {
+  if (::geteuid() != 0) return;  // the rule applies to system mode only
+  test::TempDir t;
+  std::string d = make_instance(t);
+  for (const char* n : {"master", "smtpd", "qmgr", "local"}) add_daemon(t, n);
+  CHECK(check_config(d).errors.empty());  // root's instances run as nobody
+  append(d + "/main.cf", "mail_owner = root\n");
+  CHECK(check_config(d).errors == V{"mail_owner must not be a privileged account: root"});
+  append(d + "/main.cf", "mail_owner = no-such-account-here\n");
+  CHECK(check_config(d).errors == V{"mail_owner no-such-account-here: no such account"});
+}
