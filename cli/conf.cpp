@@ -104,14 +104,16 @@ ConfOutput show_params(const config::MainCf* cf, ConfArgs::Mode mode, const std:
         if (cf && cf->is_explicit(name)) return cf->raw(name);
         return std::nullopt;
       default:
-        if (cf && cf->is_explicit(name)) return cf->raw(name);
+        // raw() also knows the computed defaults (myhostname, mydomain,
+        // config_directory), as postconf shows them.
+        if (cf && (def || cf->is_explicit(name))) return cf->raw(name);
         if (def) return std::string(def->default_value);
         return std::nullopt;
     }
   };
   if (names.empty()) {
     if (mode != ConfArgs::Mode::Explicit)
-      for (const auto& def : config::params()) shown[std::string(def.name)] = std::string(def.default_value);
+      for (const auto& def : config::params()) shown[std::string(def.name)] = *value_of(def.name);
     if (mode != ConfArgs::Mode::Defaults && cf)
       for (const auto& [n, v] : cf->explicit_params()) shown[n] = v;
   } else {

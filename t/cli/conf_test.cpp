@@ -57,6 +57,13 @@ TEST_CASE("conf: effective values are unexpanded; -n only explicit ones", "[conf
   CHECK(all.out.find("my_helper = x\n") != std::string::npos);  // user-defined, shown too
   CHECK(all.out.find("queue_directory = /var/spool/buzon\n") != std::string::npos);
   CHECK(count_lines(all.out) == config::params().size() + 1);
+  // Computed defaults show as computed, as postconf does.
+  CHECK(all.out.find("config_directory = /etc/buzon\n") != std::string::npos);
+  auto plain = parse("");
+  auto host = show_params(&plain, M::Effective, V{"myhostname"});
+  CHECK(host.out.rfind("myhostname = ", 0) == 0);
+  CHECK(host.out.size() > std::string("myhostname = \n").size());
+  CHECK(show_params(nullptr, M::Defaults, V{"myhostname"}).out == "myhostname =\n");
 
   auto n = show_params(&cf, M::Explicit, {});
   CHECK(n.out == "my_helper = x\nmydomain = example.test\nmyhostname = mail.$my_helper\nmyorigin = $mydomain\n");
