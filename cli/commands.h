@@ -2,6 +2,7 @@
 // Each returns the process exit status and prints its own messages as
 // "PROG: fatal: ..." / "PROG: warning: ...".
 #pragma once
+#include <chrono>
 #include <span>
 #include <string>
 
@@ -18,6 +19,8 @@ int cmd_queue(const std::string& config_dir, std::span<const std::string> args);
 int run_flush(const config::MainCf& cf, const char* prog);
 
 int cmd_start(const std::string& config_dir);
+// start with another deadline for master to lock its pid file (tests).
+int start_within(const std::string& config_dir, std::chrono::milliseconds deadline);
 int cmd_stop(const std::string& config_dir);
 int cmd_reload(const std::string& config_dir);
 int cmd_status(const std::string& config_dir);

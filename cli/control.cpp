@@ -139,7 +139,9 @@ Result<pid_t> spawn_master(const std::string& master, const std::string& config_
 
 }  // namespace
 
-int cmd_start(const std::string& config_dir) {
+int cmd_start(const std::string& config_dir) { return start_within(config_dir, kStartDeadline); }
+
+int start_within(const std::string& config_dir, std::chrono::milliseconds start_deadline) {
   auto report = check_config(config_dir);
   if (print_check(report) != 0) {
     fatal("not started: fix the errors above");
@@ -185,7 +187,7 @@ int cmd_start(const std::string& config_dir) {
   }
 
   // Started means: master locked its pid file and is still alive.
-  auto deadline = Clock::now() + kStartDeadline;
+  auto deadline = Clock::now() + start_deadline;
   for (;;) {
     int status = 0;
     if (::waitpid(*pid, &status, WNOHANG) == *pid) {
@@ -201,8 +203,10 @@ int cmd_start(const std::string& config_dir) {
     pause_briefly();
   }
   ::kill(*pid, SIGTERM);
-  fatal("master (pid " + std::to_string(*pid) + ") did not lock " + pid_file + " within " +
-        std::to_string(kStartDeadline.count()) + " seconds; sent it SIGTERM");
+  char secs[32];
+  std::snprintf(secs, sizeof secs, "%.1f", static_cast<double>(start_deadline.count()) / 1000);
+  fatal("master (pid " + std::to_string(*pid) + ") did not lock " + pid_file + " within " + secs +
+        " seconds; sent it SIGTERM");
   print_log_tail(maillog, log_offset);
   return 1;
 }
