@@ -7,8 +7,9 @@
 //           owner in instance mode); reads only configuration and the
 //           queue, never network input. start runs daemon_directory/master
 //           detached; conf -e rewrites main.cf atomically.
-// LIMITS    header of queue files: lib/queue kRecordMax; defer logs 1 MiB
-//           (kDeferLogMax); start waits 10 s for master, stop 20 s.
+// LIMITS    init: user names kUserNameMax (32), passwords kPasswordMax (256),
+//           port base kPortBaseMax (64540); queue: kDeferLogMax (1 MiB) of
+//           each defer log; start waits 10 s for master's lock, stop 20 s.
 // SEE ALSO  sendmail(1), mailq(1), master(8), main.cf(5), master.cf(5)
 #include "cli/commands.h"
 
