@@ -3,11 +3,13 @@
 // SIGTERM stop). Everything happens in event callbacks; nothing here reads
 // network input.
 //
-// Fork on demand (Postfix's master_avail): a service's listening socket is
-// watched only while none of its children says it is available and fewer
-// than maxproc exist; a readable socket then means a client is waiting and
-// no one will take it, so master forks. A new child counts as available
-// until it reports otherwise on the status pipe.
+// Fork on demand (Postfix's master_avail): a listening socket is watched
+// only while none of the children serving it says it is available and the
+// service has fewer than maxproc; a readable socket then means a client is
+// waiting and no one will take it, so master forks. (A service named by a
+// port alone may have one socket per inet_interfaces address; each child
+// serves one of them, maxproc counts them all.) A new child counts as
+// available until it reports otherwise on the status pipe.
 //
 // Throttle (Postfix's master_throttle): a child that dies abnormally before
 // it ever took a client means the command cannot start (bad binary,
@@ -49,7 +51,7 @@ class Supervisor {
 
   // Opens every listener and arms the signal events, wakeup timers and
   // first wakeups. A listener that cannot be opened is an error
-  // "FILE:LINE: bind ...: reason" and nothing is left open.
+  // "FILE:LINE: bind ...: reason"; the caller exits (fatal).
   Status start(const std::vector<config::Service>& services);
   // The signal that ended the loop (0 while running).
   int stopped_by() const { return stop_signal_; }
