@@ -136,9 +136,16 @@ void Session::command_line(std::string_view line, bool bare_lf) {
 }
 
 void Session::dispatch(std::string_view line) {
-  size_t sp = line.find(' ');
+  // RFC 5321 says one SP between verb and argument; like Postfix, accept
+  // any run of blanks there and ignore trailing ones (a quoted local part
+  // ends before its closing '>', so no argument loses a meaningful blank).
+  auto blank = [](char c) { return c == ' ' || c == '\t'; };
+  while (!line.empty() && blank(line.back())) line.remove_suffix(1);
+  while (!line.empty() && blank(line.front())) line.remove_prefix(1);
+  size_t sp = line.find_first_of(" \t");
   std::string_view verb = line.substr(0, sp);
-  std::string_view arg = sp == std::string_view::npos ? std::string_view() : line.substr(sp + 1);
+  std::string_view arg = sp == std::string_view::npos ? std::string_view() : line.substr(sp);
+  while (!arg.empty() && blank(arg.front())) arg.remove_prefix(1);
   if (verb.empty()) {
     last_verb_ = "UNKNOWN";
     reply("500 5.5.2 Error: bad syntax");

@@ -69,7 +69,7 @@ class Session {
   bool closed() const { return closed_; }
 
   // Handlers, one per verb (commands.cpp). arg is the text after the verb
-  // and one space, as sent.
+  // and its blanks, without trailing blanks.
   void cmd_helo(std::string_view arg);
   void cmd_ehlo(std::string_view arg);
   void cmd_mail(std::string_view arg);
