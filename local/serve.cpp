@@ -33,7 +33,7 @@ int serve(daemon::Context& ctx) {
           server->client_done();
         });
       });
-  server->on_stop([&] {
+  server->on_stop([&](daemon::Server::Stop) {
     if (session) session->close();
   });
   loop.run();

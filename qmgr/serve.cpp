@@ -55,7 +55,7 @@ int serve(daemon::Context& ctx) {
       /*persistent=*/true);
 
   bool idle = false;
-  server.on_stop([&] {
+  server.on_stop([&](daemon::Server::Stop) {
     for (auto& c : clients) c->close();
     sched.stop([&] {
       idle = true;

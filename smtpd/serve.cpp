@@ -52,7 +52,10 @@ int serve(daemon::Context& ctx) {
     auto c = std::make_unique<Connection>(loop, std::move(fd), settings, std::move(*peer), done, queued);
     connections.emplace(c.get(), std::move(c));
   });
-  server->on_stop([&] {
+  server->on_stop([&](daemon::Server::Stop why) {
+    // Reload: every session finishes on the old configuration, as Postfix's
+    // smtpd does; only a stop says goodbye to idle sessions.
+    if (why == daemon::Server::Stop::Drain) return;
     // stop() may finish a connection, which erases it from the map.
     std::vector<Connection*> all;
     for (auto& [raw, owned] : connections) all.push_back(raw);

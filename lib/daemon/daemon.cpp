@@ -178,13 +178,13 @@ Server::Server(event::Loop& loop, Context& ctx, int client_limit, OnClient on_cl
       loop_.stop();
     });
   hup_ev_ = std::make_unique<event::Event>(loop, SIGHUP, EV_SIGNAL | EV_PERSIST,
-                                           [this](short) { begin_stop(); });
+                                           [this](short) { begin_stop(Stop::Drain); });
   grace_ev_ = std::make_unique<event::Event>(loop, -1, 0, [this](short) {
     log::warning("stopping with " + std::to_string(active_) + " client(s) still connected");
     loop_.stop();
   });
   term_ev_ = std::make_unique<event::Event>(loop, SIGTERM, EV_SIGNAL | EV_PERSIST, [this](short) {
-    begin_stop();
+    begin_stop(Stop::Terminate);
     if (active_ > 0 && !grace_ev_->pending()) grace_ev_->add(kTermGrace);
   });
   pause_ev_ = std::make_unique<event::Event>(loop, -1, 0, [this](short) {
@@ -196,7 +196,7 @@ Server::Server(event::Loop& loop, Context& ctx, int client_limit, OnClient on_cl
     // master is gone, so no one will fork replacements or send signals.
     status_ev_ = std::make_unique<event::Event>(loop, ctx.status.get(), EV_READ | EV_PERSIST, [this](short) {
       status_ev_->del();
-      begin_stop();
+      begin_stop(Stop::Drain);
     });
     status_ev_->add();
   }
@@ -294,10 +294,15 @@ void Server::report(bool available) {
   if (n != static_cast<ssize_t>(sizeof m) && errno != EPIPE) log::warning(sys_error("status pipe write").message);
 }
 
-void Server::begin_stop() {
-  if (stopping_) return;
+void Server::begin_stop(Stop why) {
+  if (why == Stop::Terminate) {
+    if (terminating_) return;
+    terminating_ = true;
+  } else if (stopping_) {
+    return;
+  }
   stopping_ = true;
-  if (on_stop_) on_stop_();
+  if (on_stop_) on_stop_(why);
   update();
 }
 

@@ -94,16 +94,21 @@ class Server {
   ~Server();
   // Call when a client handed to on_client is finished.
   void client_done();
+  // Why the server stops: Drain (SIGHUP, reload: clients in progress finish
+  // their whole session on the old configuration) or Terminate (SIGTERM,
+  // stop: clients get a few seconds).
+  enum class Stop { Drain, Terminate };
   // True once SIGHUP/SIGTERM was received: finish up, take no new work.
   bool stopping() const { return stopping_; }
-  // Optional: called once when SIGTERM/SIGHUP arrives.
-  void on_stop(std::function<void()> fn) { on_stop_ = std::move(fn); }
+  // Optional: called once for Drain and once for Terminate (a SIGTERM may
+  // follow a SIGHUP), as each first arrives.
+  void on_stop(std::function<void(Stop)> fn) { on_stop_ = std::move(fn); }
 
  private:
   void accept_ready();
   void update();
   void report(bool available);
-  void begin_stop();
+  void begin_stop(Stop why);
   void pause_accepting();
   event::Loop& loop_;
   Context& ctx_;
@@ -114,7 +119,8 @@ class Server {
   unsigned long served_ = 0;
   bool stopping_ = false;
   int reported_ = -1;
-  std::function<void()> on_stop_;
+  std::function<void(Stop)> on_stop_;
+  bool terminating_ = false;
   std::unique_ptr<event::Event> accept_ev_, idle_ev_, hup_ev_, term_ev_;
   // Added by the lib/daemon implementation (private; no caller sees them).
   std::chrono::milliseconds max_idle_{0};  // 0: never exit for idleness

@@ -225,7 +225,7 @@ TEST_CASE("daemon: SIGHUP drains: no new clients, loop ends after the last", "[d
   Rig rig(kCf);
   int stops = 0;
   daemon::Server server(rig.loop, rig.ctx, 4, rig.keep());
-  server.on_stop([&] { ++stops; });
+  server.on_stop([&](daemon::Server::Stop) { ++stops; });
   Fd c1 = connect_unix(rig.sock);
   rig.pump([&] { return rig.accepted.size() == 1; }, std::chrono::seconds(5));
   REQUIRE(rig.accepted.size() == 1);
