@@ -145,7 +145,10 @@ void DataReader::header_line_end() {
     header_len_ = line.size() + 1;
     if (str::iequals(*name, "Received")) ++sum_.received_headers;
     if (str::iequals(*name, "Date")) sum_.has_date = true;
-    if (str::iequals(*name, "Message-ID")) sum_.has_message_id = true;
+    if (str::iequals(*name, "Message-ID") && !sum_.has_message_id) {
+      sum_.has_message_id = true;
+      sum_.message_id = std::string(str::trim(line.substr(line.find(':') + 1)));
+    }
     if (str::iequals(*name, "From")) sum_.has_from = true;
     emit(line);
     emit("\n");

@@ -39,6 +39,7 @@ struct DataSummary {
   unsigned received_headers = 0;
   bool has_date = false;
   bool has_message_id = false;
+  std::string message_id;  // first line of the Message-ID: value, trimmed, for the log
   bool has_from = false;
   bool too_big = false;  // size exceeded message_size_limit
   bool bare_lf = false;  // a line ended in LF alone

@@ -256,7 +256,10 @@ Status Session::start_content() {
     header_end = [this, now](const DataSummary& sum) {
       std::string add;
       if (!sum.has_date) add += "Date: " + rfc5322_date(now) + "\n";
-      if (!sum.has_message_id) add += "Message-ID: " + message_id(mail_->writer->id(), s_.hostname, now) + "\n";
+      if (!sum.has_message_id) {
+        mail_->added_message_id = message_id(mail_->writer->id(), s_.hostname, now);
+        add += "Message-ID: " + mail_->added_message_id + "\n";
+      }
       if (!sum.has_from && !mail_->sender.is_null) add += "From: " + mail_->sender.text() + "\n";
       return add;
     };
@@ -299,12 +302,9 @@ void Session::end_data() {
     count(data_command_, false);
     return reset_transaction();
   }
-  // Postfix's qmgr logs this line when it takes the message; smtpd logs it
-  // here so that one line shows the size and recipient count at arrival.
-  log::info(log::format(id, {{"from", "<" + t.sender.text() + ">"},
-                             {"size", static_cast<unsigned long long>(sum.size)},
-                             {"nrcpt", static_cast<unsigned long long>(t.seen.size())}}) +
-            " (queue active)");
+  // Postfix's cleanup logs the Message-ID; qmgr logs from=, size=, nrcpt=.
+  std::string mid = sum.has_message_id ? sum.message_id : t.added_message_id;
+  if (!mid.empty()) log::info(id, {{"message-id", mid}});
   reply("250 2.0.0 Ok: queued as " + id);
   count(data_command_, true);
   queued_ = true;

@@ -88,6 +88,7 @@ class Session {
     std::vector<std::string> recipients;  // as accepted (for Received: "for" and the log)
     std::set<std::string> seen;           // duplicate recipients are queued once
     size_t accepted = 0;                  // accepted RCPT commands, duplicates included
+    std::string added_message_id;         // the Message-ID smtpd added, if any
   };
   struct Count {
     unsigned ok = 0;
