@@ -197,13 +197,20 @@ Settings settings_for(const TempQueue& q) {
   return s;
 }
 
-// Runs the loop until pred() holds; false after the deadline.
+// Runs the loop until pred() holds; false after the deadline. It stops one
+// tick after pred() first holds, so callbacks the last event deferred (and
+// objects handed to defer_delete) have run before the test looks.
 bool run_until(event::Loop& loop, const std::function<bool()>& pred, std::chrono::milliseconds deadline = 10000ms) {
-  bool ok = false;
+  bool ok = false, seen = false;
   auto until = std::chrono::steady_clock::now() + deadline;
   std::unique_ptr<event::Event> tick;
   tick = std::make_unique<event::Event>(loop, -1, EV_PERSIST, [&](short) {
-    if (pred()) ok = true;
+    if (pred()) {
+      ok = seen;
+      seen = true;
+    } else {
+      seen = false;
+    }
     if (ok || std::chrono::steady_clock::now() > until) loop.stop();
   });
   tick->add(2ms);
