@@ -176,6 +176,7 @@ void Scheduler::load(const std::string& id) {
     Job j;
     j.msg = m;
     j.rcpt = i;
+    j.key = str::lower(m->env.recipients[i].address);
     j.local = route(m->env.recipients[i].address, s_.mydestination).local;
     jobs.push_back(j);
   }
@@ -200,14 +201,10 @@ void Scheduler::kick() {
   });
 }
 
-std::string Scheduler::rcpt_key(const Job& j) const {
-  return str::lower(j.msg->env.recipients[j.rcpt].address);
-}
-
 void Scheduler::dispatch() {
   while (!stopping_ && busy_.size() < s_.concurrency && !ready_.empty() && !pause_timer_->pending()) {
     auto it = std::find_if(ready_.begin(), ready_.end(), [&](const Job& j) {
-      auto c = per_rcpt_.find(rcpt_key(j));
+      auto c = per_rcpt_.find(j.key);
       return c == per_rcpt_.end() || c->second < s_.rcpt_concurrency;
     });
     if (it == ready_.end()) return;  // every queued recipient is at its limit
@@ -252,7 +249,7 @@ bool Scheduler::start_job(Job job) {
       .set("recipient", r.address)
       .set("original_recipient", r.original)
       .set("sender", job.msg->env.sender);
-  ++per_rcpt_[rcpt_key(job)];
+  ++per_rcpt_[job.key];
   AgentConn* raw = conn.get();
   busy_.emplace(raw, Busy{std::move(conn), job});
   raw->send(req);  // a failure is reported through on_reply
@@ -264,8 +261,7 @@ void Scheduler::on_reply(AgentConn* c, Failure f, Result<attr::Message> r) {
   if (it == busy_.end()) MAIL_PANIC("reply from a connection without a job");
   Busy b = std::move(it->second);
   busy_.erase(it);
-  std::string key = rcpt_key(b.job);
-  if (--per_rcpt_[key] == 0) per_rcpt_.erase(key);
+  if (--per_rcpt_[b.job.key] == 0) per_rcpt_.erase(b.job.key);
   bool reused = c->reused(), got_bytes = c->got_bytes();
   if (f == Failure::None && !stopping_) idle_.push_back(std::move(b.conn));
   else loop_.defer_delete(std::move(b.conn));

@@ -56,6 +56,7 @@ class Scheduler {
   struct Job {
     Msg* msg = nullptr;
     size_t rcpt = 0;
+    std::string key;  // lower-cased recipient: the per-recipient concurrency key
     bool local = true;
     bool retried = false;
     double started = 0, connected = 0;
@@ -80,7 +81,6 @@ class Scheduler {
   void mark_done(Msg& m, size_t rcpt);
   void finalize(Msg* m);
   void check_idle();
-  std::string rcpt_key(const Job& j) const;
 
   event::Loop& loop_;
   Settings s_;
