@@ -3,7 +3,6 @@
 // on queue_directory/pid/master.pid while it lives (pid_lock.h).
 #include <fcntl.h>
 #include <poll.h>
-#include <pwd.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -19,7 +18,6 @@
 #include "cli/check.h"
 #include "cli/commands.h"
 #include "cli/pid_lock.h"
-#include "cli/queue_dirs.h"
 #include "lib/config/config.h"
 #include "lib/core/fd.h"
 #include "lib/file/file.h"
@@ -154,21 +152,6 @@ int start_within(const std::string& config_dir, std::chrono::milliseconds start_
   if (!running) return 1;
   if (*running > 0) {
     fatal("the Buzon mail system is already running (pid " + std::to_string(*running) + ")");
-    return 1;
-  }
-
-  std::optional<std::pair<uid_t, gid_t>> owner;
-  if (::geteuid() == 0) {
-    std::string name = cf.get("mail_owner");
-    const passwd* pw = ::getpwnam(name.c_str());
-    if (!pw) {
-      fatal("mail_owner " + name + ": no such user");
-      return 1;
-    }
-    owner = {{pw->pw_uid, pw->pw_gid}};
-  }
-  if (auto s = create_queue_dirs(queue_dir, owner, nullptr); !s) {
-    fatal(s.error().message);
     return 1;
   }
 

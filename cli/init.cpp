@@ -12,7 +12,8 @@
 #include <memory>
 
 #include "cli/password.h"
-#include "cli/queue_dirs.h"
+#include "lib/queue/dirs.h"
+#include "lib/queue/queue.h"
 #include "lib/file/file.h"
 
 namespace buzon::cli {
@@ -199,7 +200,9 @@ Status create_instance(const InstancePlan& p) {
       if (::mkdir(p.dir.c_str(), 0755) < 0) return sys_error("mkdir " + p.dir);
       created.push_back(p.dir);
     }
-    if (auto s = create_queue_dirs(p.dir + "/queue", std::nullopt, &created); !s) return s;
+    if (auto s = queue::make_dirs(p.dir + "/queue", std::nullopt); !s) return s;
+    created.push_back(p.dir + "/queue");
+    for (const char* sub : queue::kDirs) created.push_back(p.dir + "/queue/" + sub);
     auto mkdir = [&](const std::string& path, mode_t mode) -> Status {
       if (::mkdir(path.c_str(), mode) < 0) return sys_error("mkdir " + path);
       created.push_back(path);

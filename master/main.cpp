@@ -19,7 +19,7 @@
 #include "lib/log/log.h"
 #include "master/options.h"
 #include "master/pid_lock.h"
-#include "master/queue_dirs.h"
+#include "lib/queue/dirs.h"
 #include "master/settings.h"
 #include "master/supervisor.h"
 
@@ -60,7 +60,9 @@ int main(int argc, char** argv) {
   if (!services) log::fatal(services.error().message);
   if (auto s = master::check_services(*services, *st); !s) log::fatal(s.error().message);
 
-  if (auto s = master::make_queue_dirs(*st); !s) log::fatal(s.error().message);
+  std::optional<std::pair<uid_t, gid_t>> owner;
+  if (st->root) owner = {{st->owner_uid, st->owner_gid}};
+  if (auto s = queue::make_dirs(st->queue_dir, owner); !s) log::fatal(s.error().message);
   auto lock = master::PidLock::acquire(st->queue_dir + "/pid/master.pid");
   if (!lock) log::fatal(lock.error().message);
 

@@ -30,7 +30,6 @@
 #include "master/listeners.h"
 #include "master/options.h"
 #include "master/pid_lock.h"
-#include "master/queue_dirs.h"
 #include "master/spawn.h"
 #include "master/supervisor.h"
 #include "master/trigger.h"
@@ -401,55 +400,6 @@ TEST_CASE("master: a stale pid file from a dead master does not block", "[master
   auto lock = PidLock::acquire(d.path + "/master.pid");
   REQUIRE(lock);
   CHECK(std::stoi(slurp(d.path + "/master.pid")) == getpid());
-}
-
-// ---- queue directories -------------------------------------------------------
-
-TEST_CASE("master: queue directory modes", "[master]") {
-  CHECK(dir_policy("private", true).mode == 0700);
-  CHECK(dir_policy("public", true).mode == 0710);
-  CHECK(dir_policy("public", false).mode == 0755);
-  CHECK(dir_policy("incoming", true).mode == 0700);
-  CHECK(dir_policy("pid", true).owned_by_mail_owner == false);
-  CHECK(dir_policy("private", true).owned_by_mail_owner);
-}
-
-TEST_CASE("master: make_queue_dirs creates what is missing", "[master]") {
-  TempDir d;
-  Settings st = settings(d.path + "/queue");
-  st.root = getuid() == 0;
-  if (st.root) {
-    passwd* pw = getpwnam("nobody");
-    REQUIRE(pw);
-    st.owner_uid = pw->pw_uid;
-    st.owner_gid = pw->pw_gid;
-  }
-  REQUIRE(mkdir(st.queue_dir.c_str(), 0755) == 0);
-  REQUIRE(mkdir((st.queue_dir + "/incoming").c_str(), 0750) == 0);  // existing: mode kept
-  REQUIRE(make_queue_dirs(st));
-  for (const char* name : queue::kDirs) {
-    INFO(name);
-    struct stat sb{};
-    REQUIRE(lstat((st.queue_dir + "/" + name).c_str(), &sb) == 0);
-    CHECK(S_ISDIR(sb.st_mode));
-    if (std::string(name) != "incoming") CHECK((sb.st_mode & 07777) == dir_policy(name, st.root).mode);
-    if (st.root) CHECK(sb.st_uid == (dir_policy(name, true).owned_by_mail_owner ? st.owner_uid : 0));
-  }
-  struct stat sb{};
-  REQUIRE(stat((st.queue_dir + "/incoming").c_str(), &sb) == 0);
-  CHECK((sb.st_mode & 07777) == 0750);
-  CHECK(make_queue_dirs(st));  // idempotent
-}
-
-TEST_CASE("master: make_queue_dirs refuses a symlink for a subdirectory", "[master]") {
-  TempDir d;
-  Settings st = settings(d.path + "/queue");
-  REQUIRE(mkdir(st.queue_dir.c_str(), 0755) == 0);
-  REQUIRE(mkdir((d.path + "/elsewhere").c_str(), 0755) == 0);
-  REQUIRE(symlink((d.path + "/elsewhere").c_str(), (st.queue_dir + "/private").c_str()) == 0);
-  auto r = make_queue_dirs(st);
-  REQUIRE_FALSE(r);
-  CHECK(r.error().message.find("private: not a directory") != std::string::npos);
 }
 
 // ---- triggers ----------------------------------------------------------------

@@ -171,3 +171,58 @@ TEST_CASE("queue: trigger_qmgr fails cleanly when nobody listens", "[queue]") {
   TempQueue q;
   CHECK_FALSE(queue::trigger_qmgr(q.dir));
 }
+
+// ---- queue directories (lib/queue/dirs.h)
+
+#include <pwd.h>
+
+#include "lib/queue/dirs.h"
+
+TEST_CASE("queue dirs: modes and owners", "[queue][dirs]") {
+  CHECK(queue::dir_policy("private").mode == 0700);
+  CHECK(queue::dir_policy("public").mode == 0755);
+  CHECK(queue::dir_policy("incoming").mode == 0700);
+  CHECK_FALSE(queue::dir_policy("pid").owned_by_mail_owner);
+  CHECK(queue::dir_policy("private").owned_by_mail_owner);
+}
+
+TEST_CASE("queue dirs: make_dirs creates what is missing, keeps what exists", "[queue][dirs]") {
+  char tmpl[] = "/tmp/buzon-dirs-XXXXXX";
+  std::string top = ::mkdtemp(tmpl);
+  std::string q = top + "/queue";
+  std::optional<std::pair<uid_t, gid_t>> owner;
+  if (::getuid() == 0) {
+    passwd* pw = ::getpwnam("nobody");
+    REQUIRE(pw);
+    owner = {{pw->pw_uid, pw->pw_gid}};
+  }
+  REQUIRE(::mkdir(q.c_str(), 0755) == 0);
+  REQUIRE(::mkdir((q + "/incoming").c_str(), 0750) == 0);  // existing: mode kept
+  REQUIRE(queue::make_dirs(q, owner));
+  for (const char* name : queue::kDirs) {
+    INFO(name);
+    struct stat sb{};
+    REQUIRE(::lstat((q + "/" + name).c_str(), &sb) == 0);
+    CHECK(S_ISDIR(sb.st_mode));
+    if (std::string(name) != "incoming") CHECK((sb.st_mode & 07777) == queue::dir_policy(name).mode);
+    if (owner) CHECK(sb.st_uid == (queue::dir_policy(name).owned_by_mail_owner ? owner->first : 0));
+  }
+  struct stat sb{};
+  REQUIRE(::stat((q + "/incoming").c_str(), &sb) == 0);
+  CHECK((sb.st_mode & 07777) == 0750);
+  CHECK(queue::make_dirs(q, owner));  // idempotent
+  std::system(("rm -rf '" + top + "'").c_str());
+}
+
+TEST_CASE("queue dirs: a symlink where a subdirectory belongs is refused", "[queue][dirs]") {
+  char tmpl[] = "/tmp/buzon-dirs-XXXXXX";
+  std::string top = ::mkdtemp(tmpl);
+  std::string q = top + "/queue";
+  REQUIRE(::mkdir(q.c_str(), 0755) == 0);
+  REQUIRE(::mkdir((top + "/elsewhere").c_str(), 0755) == 0);
+  REQUIRE(::symlink((top + "/elsewhere").c_str(), (q + "/private").c_str()) == 0);
+  auto r = queue::make_dirs(q, std::nullopt);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().message.find("private: not a directory") != std::string::npos);
+  std::system(("rm -rf '" + top + "'").c_str());
+}

@@ -1,4 +1,4 @@
-#include "master/queue_dirs.h"
+#include "lib/queue/dirs.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -9,11 +9,11 @@
 #include "lib/core/fd.h"
 #include "lib/queue/queue.h"
 
-namespace buzon::master {
+namespace buzon::queue {
 
-DirPolicy dir_policy(const std::string& name, bool root) {
+DirPolicy dir_policy(const std::string& name) {
   if (name == "private") return {0700, true};
-  if (name == "public") return {static_cast<mode_t>(root ? 0710 : 0755), true};
+  if (name == "public") return {0755, true};
   if (name == "pid") return {0700, false};
   return {0700, true};
 }
@@ -38,17 +38,17 @@ Result<Fd> ensure_dir(const std::string& path, mode_t mode) {
 
 }  // namespace
 
-Status make_queue_dirs(const Settings& s) {
-  auto top = ensure_dir(s.queue_dir, 0755);
+Status make_dirs(const std::string& queue_dir, std::optional<std::pair<uid_t, gid_t>> owner) {
+  auto top = ensure_dir(queue_dir, 0755);
   if (!top) return top.error();
-  for (const char* name : queue::kDirs) {
-    std::string path = s.queue_dir + "/" + name;
-    DirPolicy p = dir_policy(name, s.root);
+  for (const char* name : kDirs) {
+    std::string path = queue_dir + "/" + name;
+    DirPolicy p = dir_policy(name);
     auto dir = ensure_dir(path, p.mode);
     if (!dir) return dir.error();
-    if (!s.root) continue;
-    uid_t uid = p.owned_by_mail_owner ? s.owner_uid : 0;
-    gid_t gid = p.owned_by_mail_owner ? s.owner_gid : 0;
+    if (!owner) continue;
+    uid_t uid = p.owned_by_mail_owner ? owner->first : 0;
+    gid_t gid = p.owned_by_mail_owner ? owner->second : 0;
     struct stat st{};
     if (fstat(dir->get(), &st) < 0) return sys_error("stat " + path);
     if ((st.st_uid != uid || st.st_gid != gid) && fchown(dir->get(), uid, gid) < 0)
@@ -57,4 +57,4 @@ Status make_queue_dirs(const Settings& s) {
   return {};
 }
 
-}  // namespace buzon::master
+}  // namespace buzon::queue
