@@ -1,26 +1,11 @@
 #include "qmgr/agent_conn.h"
 
 #include <sys/socket.h>
-#include <sys/un.h>
 
 #include <cerrno>
 #include <cstring>
 
 namespace buzon::qmgr {
-
-Result<Fd> connect_nonblocking(const std::string& path) {
-  sockaddr_un sa{};
-  sa.sun_family = AF_UNIX;
-  if (path.size() >= sizeof sa.sun_path) return Error{path + ": socket path too long"};
-  std::memcpy(sa.sun_path, path.c_str(), path.size() + 1);
-  Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-  if (!fd) return sys_error("socket");
-  // A UNIX stream connect completes at once or fails; with a full listen
-  // queue it fails with EAGAIN instead of blocking the event loop.
-  while (::connect(fd.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa) < 0)
-    if (errno != EINTR) return sys_error("connect " + path);
-  return fd;
-}
 
 AgentConn::AgentConn(event::Loop& loop, Fd fd, std::chrono::milliseconds timeout, std::chrono::milliseconds idle,
                      OnReply on_reply, OnDead on_dead)

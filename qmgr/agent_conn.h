@@ -64,8 +64,4 @@ class AgentConn {
   std::unique_ptr<event::Event> read_ev_, write_ev_, timer_;
 };
 
-// Non-blocking connect to a UNIX socket. EAGAIN (listen queue full) is
-// reported with sys_errno EAGAIN so the caller can wait instead of failing.
-Result<Fd> connect_nonblocking(const std::string& path);
-
 }  // namespace buzon::qmgr

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 
+#include "lib/attr/attr.h"
 #include "lib/core/strings.h"
 #include "lib/log/log.h"
 #include "qmgr/backoff.h"
@@ -222,7 +223,7 @@ bool Scheduler::start_job(Job job) {
     idle_.pop_back();
     job.connected = job.started;
   } else {
-    auto fd = connect_nonblocking(s_.queue_dir + "/" + s_.local_socket);
+    auto fd = attr::connect_unix(s_.queue_dir + "/" + s_.local_socket, /*nonblocking=*/true);
     if (!fd) {
       if (fd.error().sys_errno == EAGAIN) {
         ready_.push_front(job);

@@ -156,12 +156,12 @@ Result<Message> read_message(int fd, std::chrono::milliseconds timeout) {
   }
 }
 
-Result<Fd> connect_unix(const std::string& path) {
+Result<Fd> connect_unix(const std::string& path, bool nonblocking) {
   sockaddr_un sa{};
   sa.sun_family = AF_UNIX;
   if (path.size() >= sizeof sa.sun_path) return Error{path + ": socket path too long"};
   std::memcpy(sa.sun_path, path.c_str(), path.size() + 1);
-  Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | (nonblocking ? SOCK_NONBLOCK : 0), 0));
   if (!fd) return sys_error("socket");
   while (::connect(fd.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa) < 0) {
     if (errno != EINTR) return sys_error("connect " + path);

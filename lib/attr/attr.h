@@ -62,7 +62,10 @@ class Reader {
 Status write_message(int fd, const Message& m, std::chrono::milliseconds timeout);
 Result<Message> read_message(int fd, std::chrono::milliseconds timeout);
 
-// Connects to a UNIX stream socket (close-on-exec; blocking mode).
-Result<Fd> connect_unix(const std::string& path);
+// Connects to a UNIX stream socket (close-on-exec). A UNIX stream connect
+// completes at once or fails: with nonblocking, a full listen queue fails
+// with EAGAIN instead of blocking an event loop, and the socket stays
+// non-blocking.
+Result<Fd> connect_unix(const std::string& path, bool nonblocking = false);
 
 }  // namespace buzon::attr

@@ -5,12 +5,12 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 
+#include "lib/attr/attr.h"
 #include "lib/core/strings.h"
 #include "lib/file/file.h"
 
@@ -307,15 +307,9 @@ Status mark_done(int fd, off_t offset) {
 }
 
 Status trigger_qmgr(const std::string& queue_dir, char what) {
-  std::string p = queue_dir + "/public/qmgr";
-  sockaddr_un sa{};
-  sa.sun_family = AF_UNIX;
-  if (p.size() >= sizeof sa.sun_path) return Error{p + ": socket path too long"};
-  std::memcpy(sa.sun_path, p.c_str(), p.size() + 1);
-  Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-  if (!fd) return sys_error("socket");
-  if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa) < 0) return sys_error("connect " + p);
-  if (::send(fd.get(), &what, 1, MSG_NOSIGNAL | MSG_DONTWAIT) != 1) return sys_error("write " + p);
+  auto fd = attr::connect_unix(queue_dir + "/public/qmgr", /*nonblocking=*/true);
+  if (!fd) return fd.error();
+  if (::send(fd->get(), &what, 1, MSG_NOSIGNAL | MSG_DONTWAIT) != 1) return sys_error("write " + queue_dir + "/public/qmgr");
   return {};
 }
 
