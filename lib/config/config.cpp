@@ -2,6 +2,7 @@
 // with Postfix main.cf(5) semantics. The parameter table is in params.cpp,
 // master.cf in master_cf.cpp.
 #include "lib/config/config.h"
+#include "lib/config/lines.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -18,19 +19,6 @@
 #include "lib/log/log.h"
 
 namespace buzon::config {
-
-// Helpers shared with master_cf.cpp, which repeats these declarations
-// (lib/config has no private header).
-namespace detail {
-struct LogicalLine {
-  std::string text;  // continuations joined with one space, trimmed
-  int line;          // physical line where it starts, 1-based
-};
-Result<std::string> read_config_file(const std::string& path);
-Result<std::vector<LogicalLine>> logical_lines(std::string_view text, const std::string& filename);
-bool is_name_char(char c);
-std::string where(const std::string& filename, int line);
-}  // namespace detail
 
 namespace {
 

@@ -9,21 +9,10 @@
 #include <optional>
 
 #include "lib/config/config.h"
+#include "lib/config/lines.h"
 #include "lib/core/strings.h"
 
 namespace buzon::config {
-
-// Defined in config.cpp (lib/config has no private header).
-namespace detail {
-struct LogicalLine {
-  std::string text;
-  int line;
-};
-Result<std::string> read_config_file(const std::string& path);
-Result<std::vector<LogicalLine>> logical_lines(std::string_view text, const std::string& filename);
-bool is_name_char(char c);
-std::string where(const std::string& filename, int line);
-}  // namespace detail
 
 namespace {
 
