@@ -92,13 +92,21 @@ std::string describe_status(int status) {
   return "stopped";
 }
 
+struct Spawned {
+  pid_t pid;
+  Fd ready;  // master writes one byte here once its listeners are bound
+};
+
 // Runs master detached: its own session, no terminal, stdio on /dev/null.
-// Returns the pid once exec succeeded; exec errors come back through a
-// close-on-exec pipe.
-Result<pid_t> spawn_master(const std::string& master, const std::string& config_dir) {
-  int p[2];
+// Returns once exec succeeded; exec errors come back through a close-on-exec
+// pipe. A second pipe, handed to master as fd 3 (BUZON_READY_FD), says when
+// it is really serving: a bind error after the pid lock is a failed start.
+Result<Spawned> spawn_master(const std::string& master, const std::string& config_dir) {
+  int p[2], r[2];
   if (::pipe2(p, O_CLOEXEC) < 0) return sys_error("pipe");
   Fd rd(p[0]), wr(p[1]);
+  if (::pipe2(r, O_CLOEXEC) < 0) return sys_error("pipe");
+  Fd ready_rd(r[0]), ready_wr(r[1]);
   pid_t pid = ::fork();
   if (pid < 0) return sys_error("fork");
   if (pid == 0) {
@@ -111,6 +119,8 @@ Result<pid_t> spawn_master(const std::string& master, const std::string& config_
       if (null > 2) ::close(null);
     }
     if (::chdir("/") < 0) _exit(127);
+    if (::dup2(ready_wr.get(), 3) < 0) _exit(127);  // dup2 clears close-on-exec
+    ::setenv("BUZON_READY_FD", "3", 1);
     // Dispositions set to SIG_IGN survive exec; master wants the defaults.
     ::signal(SIGPIPE, SIG_DFL);
     sigset_t none;
@@ -123,6 +133,7 @@ Result<pid_t> spawn_master(const std::string& master, const std::string& config_
     _exit(127);
   }
   wr.reset();
+  ready_wr.reset();
   int e = 0;
   ssize_t n;
   do n = ::read(rd.get(), &e, sizeof e);
@@ -132,7 +143,21 @@ Result<pid_t> spawn_master(const std::string& master, const std::string& config_
     errno = e;
     return sys_error("execute " + master);
   }
-  return pid;
+  return Spawned{pid, std::move(ready_rd)};
+}
+
+enum class Startup { Ready, Exited, Timeout };
+
+// Waits for master's ready byte. End of file means master exited: only its
+// exit closes the pipe before it is ready.
+Startup wait_ready(int fd, std::chrono::milliseconds limit) {
+  pollfd p{fd, POLLIN, 0};
+  int n;
+  do n = ::poll(&p, 1, static_cast<int>(limit.count()));
+  while (n < 0 && errno == EINTR);
+  if (n <= 0) return Startup::Timeout;
+  char byte = 0;
+  return ::read(fd, &byte, 1) == 1 && byte == 'R' ? Startup::Ready : Startup::Exited;
 }
 
 }  // namespace
@@ -146,8 +171,6 @@ int start_within(const std::string& config_dir, std::chrono::milliseconds start_
     return 1;
   }
   const config::MainCf& cf = *report.cf;
-  std::string queue_dir = cf.get("queue_directory");
-  std::string pid_file = master_pid_file(queue_dir);
   auto running = running_master(cf);
   if (!running) return 1;
   if (*running > 0) {
@@ -163,33 +186,29 @@ int start_within(const std::string& config_dir, std::chrono::milliseconds start_
   std::string maillog = cf.get("maillog_file");
   off_t log_offset = file_size(maillog);
   std::string master = cf.get("daemon_directory") + "/master";
-  auto pid = spawn_master(master, abs);
-  if (!pid) {
-    fatal(pid.error().message);
+  auto spawned = spawn_master(master, abs);
+  if (!spawned) {
+    fatal(spawned.error().message);
     return 1;
   }
+  pid_t pid = spawned->pid;
 
-  // Started means: master locked its pid file and is still alive.
-  auto deadline = Clock::now() + start_deadline;
-  for (;;) {
-    int status = 0;
-    if (::waitpid(*pid, &status, WNOHANG) == *pid) {
-      fatal("master " + describe_status(status) + " during startup");
-      print_log_tail(maillog, log_offset);
-      return 1;
-    }
-    if (auto holder = lock_holder(pid_file); holder && *holder == *pid) {
-      std::printf("buzon: started (pid %d)\n", static_cast<int>(*pid));
-      return 0;
-    }
-    if (Clock::now() >= deadline) break;
-    pause_briefly();
+  // Started means: master holds its lock, bound every listener and said so.
+  Startup how = wait_ready(spawned->ready.get(), start_deadline);
+  if (how == Startup::Ready) {
+    std::printf("buzon: started (pid %d)\n", static_cast<int>(pid));
+    return 0;
   }
-  ::kill(*pid, SIGTERM);
-  char secs[32];
-  std::snprintf(secs, sizeof secs, "%.1f", static_cast<double>(start_deadline.count()) / 1000);
-  fatal("master (pid " + std::to_string(*pid) + ") did not lock " + pid_file + " within " + secs +
-        " seconds; sent it SIGTERM");
+  int status = 0;
+  if (how == Startup::Timeout) {
+    // Alive but not serving by the deadline: do not leave it half-started.
+    ::kill(pid, SIGTERM);
+    char secs[32];
+    std::snprintf(secs, sizeof secs, "%.1f", static_cast<double>(start_deadline.count()) / 1000);
+    fatal("master (pid " + std::to_string(pid) + ") was not serving within " + secs + " seconds; sent it SIGTERM");
+  }
+  ::waitpid(pid, &status, 0);
+  if (how == Startup::Exited) fatal("master " + describe_status(status) + " during startup");
   print_log_tail(maillog, log_offset);
   return 1;
 }

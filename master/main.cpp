@@ -10,6 +10,7 @@
 //           queue_directory (pid/master.pid lock)
 // SEE ALSO  buzon(1), master.cf(5), main.cf(5), smtpd(8), qmgr(8), local(8)
 #include <fcntl.h>
+#include <stdlib.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -17,9 +18,9 @@
 #include "lib/config/config.h"
 #include "lib/event/event.h"
 #include "lib/log/log.h"
+#include "lib/queue/dirs.h"
 #include "master/options.h"
 #include "master/pid_lock.h"
-#include "lib/queue/dirs.h"
 #include "master/settings.h"
 #include "master/supervisor.h"
 
@@ -40,10 +41,29 @@ void ensure_std_fds() {
     }
 }
 
+// buzon start passes a pipe as BUZON_READY_FD and waits for one byte, sent
+// once every listener is bound: a start that fails after the pid lock is
+// then reported as failed, not as started.
+int take_ready_fd() {
+  const char* env = getenv("BUZON_READY_FD");
+  if (!env) return -1;
+  int fd = atoi(env);
+  unsetenv("BUZON_READY_FD");
+  if (fd < 3 || fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) return -1;
+  return fd;
+}
+
+void say_ready(int fd) {
+  if (fd < 0) return;
+  (void)!write(fd, "R", 1);
+  close(fd);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   ensure_std_fds();
+  int ready_fd = take_ready_fd();
   umask(022);  // the modes master sets are meant literally
   auto opts = master::parse_options(argc, argv);
   if (!opts) log::fatal(opts.error().message + "\n" + master::kUsage);
@@ -73,6 +93,7 @@ int main(int argc, char** argv) {
     log::fatal(s.error().message);
   }
   log::info("daemon started -- version " BUZON_VERSION ", configuration " + dir);
+  say_ready(ready_fd);
   loop.run();
   lock->remove();
   return 0;

@@ -2,7 +2,9 @@
 // line and the same pid-file lock as master, and nothing else, so that the
 // start/stop/reload/status logic is tested without any daemon.
 //   FAKE_MASTER=exit    log a line to maillog_file and exit 3 at startup
-//   FAKE_MASTER=nolock  never take the lock (start must time out)
+//   FAKE_MASTER=nolock  never take the lock nor say ready (start must time out)
+// Like master, it creates the queue directories and then writes 'R' to
+// BUZON_READY_FD.
 // SIGHUP appends "reload" to maillog_file; SIGTERM exits 0.
 #include <fcntl.h>
 #include <signal.h>
@@ -15,6 +17,7 @@
 #include "lib/config/config.h"
 #include "lib/core/fd.h"
 #include "lib/file/file.h"
+#include "lib/queue/dirs.h"
 
 using namespace buzon;
 
@@ -45,6 +48,7 @@ int main(int argc, char** argv) {
   }
   Fd lock;
   if (mode != "nolock") {
+    if (!queue::make_dirs(cf->get("queue_directory"), std::nullopt)) return 1;
     lock.reset(::open((cf->get("queue_directory") + "/pid/master.pid").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
     struct flock fl{};
     fl.l_type = F_WRLCK;
@@ -52,6 +56,10 @@ int main(int argc, char** argv) {
     if (!lock || ::fcntl(lock.get(), F_SETLK, &fl) < 0) return 1;
     std::string pid = std::to_string(::getpid()) + "\n";
     (void)file::write_all(lock.get(), pid);
+    if (const char* ready = std::getenv("BUZON_READY_FD")) {
+      (void)!::write(std::atoi(ready), "R", 1);
+      ::close(std::atoi(ready));
+    }
   }
   for (;;) {
     int sig = 0;

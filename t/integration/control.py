@@ -60,6 +60,18 @@ def test_start_status_stop_and_single_master():
         assert inst.run("status", check=False).returncode != 0
 
 
+def test_start_fails_when_a_port_is_taken():
+    with Instance() as inst:
+        with socket.socket() as squatter:
+            squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            squatter.bind(("127.0.0.1", inst.smtp_port))
+            squatter.listen(1)
+            p = inst.run("start", check=False)
+            assert p.returncode != 0, p
+            assert "during startup" in p.stderr and "%d" % inst.smtp_port in p.stderr, p.stderr
+            assert not inst.pids("master")
+
+
 def test_session_in_data_survives_reload():
     with Instance() as inst:
         inst.start()
@@ -102,5 +114,6 @@ def test_smtpd_crash_is_restarted():
 
 if __name__ == "__main__":
     main([test_typo_in_main_cf, test_bad_value_and_master_cf_error,
-          test_start_status_stop_and_single_master, test_session_in_data_survives_reload,
+          test_start_status_stop_and_single_master, test_start_fails_when_a_port_is_taken,
+          test_session_in_data_survives_reload,
           test_smtpd_crash_is_restarted])
