@@ -14,6 +14,7 @@
 #include "cli/password.h"
 #include "lib/queue/dirs.h"
 #include "lib/queue/queue.h"
+#include "lib/core/strings.h"
 #include "lib/file/file.h"
 
 namespace buzon::cli {
@@ -187,7 +188,31 @@ Result<InstancePlan> plan_instance(const InitArgs& args, const std::string& daem
   return p;
 }
 
+// When root makes an instance for another account, that account must be
+// able to walk down to DIR: a home like /root (0700) would leave every
+// daemon with "Permission denied" at the first message. Checks the
+// ancestors that exist (owner, group and other search bits; supplementary
+// groups are not considered).
+Status reachable_by(const InstancePlan& p) {
+  std::string path;
+  for (const auto& part : str::split(file::dirname(p.dir), "/")) {
+    path += "/" + part;
+    struct stat st;
+    if (::stat(path.c_str(), &st) < 0) break;  // created by us, 0755
+    mode_t bit = st.st_uid == p.uid ? S_IXUSR : st.st_gid == p.gid ? S_IXGRP : S_IXOTH;
+    if (!(st.st_mode & bit)) {
+      char mode[8];
+      std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+      return Error{"the instance runs as " + p.owner + ", which cannot enter " + path + " (mode " + mode +
+                   "): choose a folder it can reach (under /srv or /var/tmp, say) or another account with --owner"};
+    }
+  }
+  return {};
+}
+
 Status create_instance(const InstancePlan& p) {
+  if (p.chown_to_owner)
+    if (auto s = reachable_by(p); !s) return s;
   auto empty = dir_is_empty(p.dir);
   if (!empty) return empty.error();
   if (!*empty) return Error{p.dir + " exists and is not empty; refusing to overwrite it"};

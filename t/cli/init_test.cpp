@@ -204,6 +204,22 @@ TEST_CASE("init: refuses a non-empty directory, takes an empty one", "[init]") {
   CHECK_FALSE(create_instance(p));  // now it has an instance in it
 }
 
+TEST_CASE("init: root's instance must be reachable by the account it runs as", "[init]") {
+  if (::getuid() != 0) {
+    WARN("not root: an instance runs as its maker, who can always reach it");
+    return;
+  }
+  test::TempDir t;
+  REQUIRE(::chmod(t.path.c_str(), 0700) == 0);  // like /root
+  auto p = plan_for(t.path + "/deeper/inst");
+  auto s = create_instance(p);
+  REQUIRE_FALSE(s);
+  CHECK(s.error().message.find("runs as nobody, which cannot enter " + t.path + " (mode 0700)") != std::string::npos);
+  CHECK(::access((t.path + "/deeper").c_str(), F_OK) != 0);  // nothing made
+  REQUIRE(::chmod(t.path.c_str(), 0711) == 0);  // search is enough
+  CHECK(create_instance(p));
+}
+
 TEST_CASE("init: a failure part-way removes what it made", "[init]") {
   test::TempDir t;
   auto p = plan_for(t.path + "/inst");

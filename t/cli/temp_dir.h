@@ -1,5 +1,6 @@
 // A temporary directory for one test, removed with everything in it.
 #pragma once
+#include <sys/stat.h>
 #include <cstdlib>
 #include <string>
 
@@ -14,6 +15,8 @@ struct TempDir {
     const char* p = ::mkdtemp(tmpl);
     REQUIRE(p != nullptr);
     path = p;
+    // An instance made here by root runs as nobody, which must get in.
+    ::chmod(p, 0755);
   }
   ~TempDir() { std::system(("rm -rf '" + path + "'").c_str()); }
   TempDir(const TempDir&) = delete;
