@@ -218,6 +218,7 @@ int watch_main(int argc, char** argv) {
       ++w.overflows;
       w.rescan(bench::now_us());
     }
+    std::fflush(w.out);  // bench/run polls the file while the watch goes on
     if (w.matched != before) last_progress = t;
   }
   std::fclose(w.out);
