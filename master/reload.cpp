@@ -35,7 +35,7 @@ void Supervisor::reload() {
 
   log::info("reload -- version " BUZON_VERSION ", configuration " + st_.config_dir);
   st_ = std::move(*st);
-  env_ = daemon_env(environ, st_.config_dir);
+  env_ = daemon_env(environ, st_.config_dir, st_.import_environment);
   triggers_.set_timeout(st_.trigger_timeout);
 
   for (auto& [pid, c] : children_) {

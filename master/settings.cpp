@@ -23,6 +23,7 @@ Result<Settings> load_settings(const config::MainCf& cf) {
   s.mail_owner = cf.get("mail_owner");
   s.inet_interfaces = cf.get_list("inet_interfaces");
   s.throttle_time = cf.get_time("service_throttle_time");
+  s.import_environment = cf.get_list("import_environment");
   s.trigger_timeout = cf.get_time("trigger_timeout");
   s.root = privilege::running_as_root();
   if (!s.root) return s;  // instance mode: everything runs as the invoking user

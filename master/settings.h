@@ -18,6 +18,7 @@ struct Settings {
   std::string daemon_dir;
   std::string mail_owner;
   std::vector<std::string> inet_interfaces;  // as written: all, loopback-only, addresses
+  std::vector<std::string> import_environment;  // NAME or NAME=value
   std::chrono::seconds throttle_time{60};
   std::chrono::seconds trigger_timeout{10};
   bool root = false;  // system mode: master runs as root

@@ -33,11 +33,22 @@ std::vector<std::string> daemon_argv(const config::Service& s, const Settings& s
   return v;
 }
 
-std::vector<std::string> daemon_env(const char* const* environ, const std::string& config_dir) {
+std::vector<std::string> daemon_env(const char* const* environ, const std::string& config_dir,
+                                    const std::vector<std::string>& import_environment) {
   std::vector<std::string> out;
-  for (const char* const* e = environ; e && *e; ++e) {
-    std::string_view kv = *e;
-    if (kv.starts_with("TZ=") || kv.starts_with("LANG=")) out.emplace_back(kv);
+  for (const std::string& item : import_environment) {
+    if (item.find('=') != std::string::npos) {
+      if (!item.starts_with("MAIL_CONFIG=")) out.push_back(item);
+      continue;
+    }
+    if (item == "MAIL_CONFIG") continue;  // always master's own, below
+    for (const char* const* e = environ; e && *e; ++e) {
+      std::string_view kv = *e;
+      if (kv.size() > item.size() && kv.starts_with(item) && kv[item.size()] == '=') {
+        out.emplace_back(kv);
+        break;
+      }
+    }
   }
   out.push_back("MAIL_CONFIG=" + config_dir);
   return out;

@@ -24,7 +24,8 @@ std::vector<std::string> daemon_argv(const config::Service& s, const Settings& s
 // The child's environment: TZ and LANG from master's (when set) and
 // MAIL_CONFIG=config_dir. Nothing else: an environment inherited from
 // whoever started master (LD_*, IFS, MALLOC_*, ...) must not reach daemons.
-std::vector<std::string> daemon_env(const char* const* environ, const std::string& config_dir);
+std::vector<std::string> daemon_env(const char* const* environ, const std::string& config_dir,
+                                    const std::vector<std::string>& import_environment);
 
 // Forks and execs. In the child: all signal handlers back to default and
 // nothing blocked (master's handlers must not run in a child), fd 3 and 4

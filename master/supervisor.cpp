@@ -38,7 +38,7 @@ Supervisor::Supervisor(event::Loop& loop, Settings st, bool debug)
     : loop_(loop),
       st_(std::move(st)),
       debug_(debug),
-      env_(daemon_env(environ, st_.config_dir)),
+      env_(daemon_env(environ, st_.config_dir, st_.import_environment)),
       triggers_(loop, st_.trigger_timeout) {}
 
 Supervisor::~Supervisor() = default;

@@ -30,6 +30,7 @@ constexpr ParamDef kParams[] = {
     {"header_size_limit", "102400", T::Size, "The maximal amount of memory in bytes for storing a message header; header text beyond it is discarded."},
     {"home_mailbox", "", T::String, "Optional pathname of a mailbox file relative to a local user's home directory; a name ending in '/' selects Maildir delivery."},
     {"hopcount_limit", "50", T::Int, "The maximal number of Received: message headers that is allowed in the primary message headers."},
+    {"import_environment", "TZ LANG", T::List, "The environment variables that master passes on to the daemons it starts: a name imports the variable from master's environment when set, name=value sets it."},
     {"inet_interfaces", "all", T::List, "The local network interface addresses that this mail system receives mail on, or all."},
     {"ipc_idle", "5s", T::Time, "The time after which a client closes an idle internal communication channel."},
     {"ipc_timeout", "3600s", T::Time, "The time limit for sending or receiving information over an internal communication channel."},

@@ -267,12 +267,17 @@ TEST_CASE("master: daemon argv", "[master]") {
   CHECK(command_path(s, st) == "/opt/bin/filter");
 }
 
-TEST_CASE("master: daemon environment keeps only TZ and LANG", "[master]") {
+TEST_CASE("master: daemon environment is import_environment and MAIL_CONFIG", "[master]") {
   const char* env[] = {"PATH=/usr/bin", "TZ=Europe/Madrid", "LD_PRELOAD=/tmp/evil.so", "LANG=es_ES.UTF-8",
                        "MAIL_CONFIG=/somewhere/else", "IFS=x", "TZX=no", nullptr};
-  CHECK(daemon_env(env, "/etc/buzon") ==
+  const std::vector<std::string> dflt = {"TZ", "LANG"};
+  CHECK(daemon_env(env, "/etc/buzon", dflt) ==
         std::vector<std::string>{"TZ=Europe/Madrid", "LANG=es_ES.UTF-8", "MAIL_CONFIG=/etc/buzon"});
-  CHECK(daemon_env(nullptr, "/d") == std::vector<std::string>{"MAIL_CONFIG=/d"});
+  CHECK(daemon_env(nullptr, "/d", dflt) == std::vector<std::string>{"MAIL_CONFIG=/d"});
+  // name=value sets; an absent name is skipped; MAIL_CONFIG stays master's.
+  CHECK(daemon_env(env, "/d", {"LANG=C", "ABSENT", "TZ", "MAIL_CONFIG=/x", "MAIL_CONFIG"}) ==
+        std::vector<std::string>{"LANG=C", "TZ=Europe/Madrid", "MAIL_CONFIG=/d"});
+  CHECK(daemon_env(env, "/d", {}) == std::vector<std::string>{"MAIL_CONFIG=/d"});
 }
 
 // ---- spawn -------------------------------------------------------------------
