@@ -6,27 +6,33 @@ namespace buzon::event {
 
 Loop::Loop() : base_(event_base_new()) {
   if (!base_) std::abort();  // out of memory or fds at startup: nothing sane to do
+  deferred_ev_ = event_new(base_.get(), -1, 0, run_deferred, this);
+  if (!deferred_ev_) std::abort();
+}
+
+Loop::~Loop() {
+  run_pending();
+  event_free(deferred_ev_);
 }
 
 void Loop::run() { event_base_dispatch(base_.get()); }
 
 void Loop::stop() { event_base_loopbreak(base_.get()); }
 
-namespace {
-void run_deferred(evutil_socket_t, short, void* arg) {
-  auto* fn = static_cast<std::function<void()>*>(arg);
-  (*fn)();
-  delete fn;
+void Loop::run_deferred(evutil_socket_t, short, void* self) { static_cast<Loop*>(self)->run_pending(); }
+
+void Loop::run_pending() {
+  // A deferred call may defer more; those run in the same pass.
+  while (!deferred_.empty()) {
+    auto fn = std::move(deferred_.front());
+    deferred_.pop_front();
+    fn();
+  }
 }
-}  // namespace
 
 void Loop::defer(std::function<void()> fn) {
-  auto* heap = new std::function<void()>(std::move(fn));
-  timeval now{0, 0};
-  if (event_base_once(base_.get(), -1, EV_TIMEOUT, run_deferred, heap, &now) < 0) {
-    delete heap;
-    std::abort();
-  }
+  deferred_.push_back(std::move(fn));
+  event_active(deferred_ev_, EV_TIMEOUT, 0);
 }
 
 Event::Event(Loop& loop, int fd, short what, Callback cb)

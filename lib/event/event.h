@@ -5,6 +5,7 @@
 #pragma once
 #include <event2/event.h>
 #include <chrono>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <vector>
@@ -20,11 +21,17 @@ using BasePtr = std::unique_ptr<event_base, CFree<event_base, event_base_free>>;
 class Loop {
  public:
   Loop();
+  // Runs the deferred calls still pending (deferred deletes above all), so
+  // that nothing handed to defer() is leaked when the loop ends early.
+  ~Loop();
+  Loop(const Loop&) = delete;
+  Loop& operator=(const Loop&) = delete;
   event_base* base() const { return base_.get(); }
   // Runs until stop() or until no events remain.
   void run();
   void stop();
-  // Runs fn once, from the loop, after the current callback has returned.
+  // Runs fn once, from the loop, after the current callback has returned,
+  // in the order of the defer() calls.
   void defer(std::function<void()> fn);
   template <class T>
   void defer_delete(std::unique_ptr<T> p) {
@@ -33,7 +40,11 @@ class Loop {
   }
 
  private:
+  static void run_deferred(evutil_socket_t, short, void* self);
+  void run_pending();
   BasePtr base_;
+  ::event* deferred_ev_;
+  std::deque<std::function<void()>> deferred_;
 };
 
 // One event: fd readiness (fd >= 0, what = EV_READ|EV_WRITE [|EV_PERSIST]),

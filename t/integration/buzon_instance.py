@@ -58,17 +58,40 @@ class Instance:
             args += ["--user", u + ":secret-" + u]
         self.run(*args)
         self.started = False
+        # Sanitizer builds: the daemons get the options (master passes only
+        # what import_environment names) and write their reports into the
+        # instance, where close() looks for them.
+        self.sanitizer_dir = os.path.join(self.dir, "sanitizer")
+        os.makedirs(self.sanitizer_dir, mode=0o777)
+        os.chmod(self.sanitizer_dir, 0o777)  # daemons may run as nobody
+        self.run("conf", "-e", "import_environment=TZ LANG ASAN_OPTIONS UBSAN_OPTIONS")
 
     # --- commands
+    def env(self):
+        env = dict(os.environ)
+        for var, name in (("ASAN_OPTIONS", "asan"), ("UBSAN_OPTIONS", "ubsan")):
+            if var in env:
+                env[var] = env[var] + ":log_path=" + os.path.join(self.sanitizer_dir, name)
+        return env
+
+    def sanitizer_reports(self):
+        out = []
+        for name in sorted(os.listdir(self.sanitizer_dir)):
+            with open(os.path.join(self.sanitizer_dir, name), errors="replace") as f:
+                out.append(name + ":\n" + f.read())
+        return out
+
     def run(self, *args, check=True, input=None, env=None):
         cmd = [BUZON, "-c", self.root, *args] if args[0] != "init" else [BUZON, *args]
+        if env is None and args[0] != "init":
+            env = self.env()
         p = subprocess.run(cmd, capture_output=True, text=True, input=input, env=env, timeout=60)
         if check and p.returncode != 0:
             raise AssertionError("%s failed (%d):\n%s%s" % (cmd, p.returncode, p.stdout, p.stderr))
         return p
 
     def sendmail(self, *args, data=b"", check=True):
-        env = dict(os.environ, MAIL_CONFIG=self.root)
+        env = dict(self.env(), MAIL_CONFIG=self.root)
         p = subprocess.run([SENDMAIL, *args], input=data, capture_output=True, env=env, timeout=60)
         if check and p.returncode != 0:
             raise AssertionError("sendmail %s failed (%d): %s" % (args, p.returncode, p.stderr))
@@ -87,6 +110,9 @@ class Instance:
     def close(self):
         try:
             self.stop()
+            reports = self.sanitizer_reports()
+            if reports:
+                raise AssertionError("sanitizer reports from the daemons:\n" + "\n".join(reports)[-8000:])
         finally:
             if os.environ.get("BUZON_KEEP"):
                 print("kept instance in", self.dir, file=sys.stderr)

@@ -521,6 +521,7 @@ TEST_CASE("master: SIGHUP reloads; sessions in progress survive, listeners are k
   // The old process exits once its client is done, and that is no crash.
   c1.reset();
   CHECK(eventually([&] { return !alive(a); }, 10s));
+  INFO(in.log());
   CHECK(in.log().find("pid " + std::to_string(a)) == std::string::npos);
 
   // A broken configuration changes nothing.

@@ -61,3 +61,35 @@ TEST_CASE("event: signals are delivered as events", "[event]") {
   loop.run();
   CHECK(got == 1);
 }
+
+TEST_CASE("event: calls still deferred when the loop ends run at its destruction", "[event]") {
+  bool gone = false;
+  std::vector<int> order;
+  {
+    event::Loop loop;
+    struct Probe {
+      bool* gone;
+      ~Probe() { *gone = true; }
+    };
+    loop.defer([&] { order.push_back(1); });
+    loop.defer_delete(std::make_unique<Probe>(Probe{&gone}));
+    loop.defer([&] {
+      order.push_back(2);
+      loop.defer([&] { order.push_back(3); });  // deferred from a deferred call
+    });
+    // never run
+  }
+  CHECK(gone);
+  CHECK(order == std::vector<int>{1, 2, 3});
+}
+
+TEST_CASE("event: deferred calls run in order, after the current callback", "[event]") {
+  event::Loop loop;
+  std::vector<int> order;
+  loop.defer([&] {
+    loop.defer([&] { order.push_back(2); });
+    order.push_back(1);
+  });
+  loop.run();
+  CHECK(order == std::vector<int>{1, 2});
+}
