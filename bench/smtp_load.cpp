@@ -317,6 +317,9 @@ class Session {
     } else if (phase_ != Phase::Connecting) {
       run_.note_error(why.substr(0, 200));
     }
+    // A server that fails every session before its first message would
+    // otherwise be reconnected to until the deadline.
+    if (phase_ == Phase::Greeting || phase_ == Phase::Ehlo) ++run_.connect_failures;
     if (run_.opt.idle) run_.settle_idle(this);
     finish();
   }
