@@ -57,6 +57,17 @@ std::optional<pid_t> running_master(const config::MainCf& cf) {
   return *pid;
 }
 
+// For stop and reload: the running master's pid, or nullopt after saying
+// why there is none to signal.
+std::optional<pid_t> master_to_signal(const config::MainCf& cf) {
+  auto pid = running_master(cf);
+  if (pid && *pid == 0) {
+    fatal("the Buzon mail system is not running");
+    return std::nullopt;
+  }
+  return pid;
+}
+
 off_t file_size(const std::string& path) {
   struct stat st;
   return path.empty() || ::stat(path.c_str(), &st) < 0 ? 0 : st.st_size;
@@ -216,12 +227,8 @@ int start_within(const std::string& config_dir, std::chrono::milliseconds start_
 int cmd_stop(const std::string& config_dir) {
   auto cf = load(config_dir);
   if (!cf) return 1;
-  auto pid = running_master(*cf);
+  auto pid = master_to_signal(*cf);
   if (!pid) return 1;
-  if (*pid == 0) {
-    fatal("the Buzon mail system is not running");
-    return 1;
-  }
   if (::kill(*pid, SIGTERM) < 0 && errno != ESRCH) {
     fatal(sys_error("kill " + std::to_string(*pid)).message);
     return 1;
@@ -245,12 +252,8 @@ int cmd_stop(const std::string& config_dir) {
 int cmd_reload(const std::string& config_dir) {
   auto cf = load(config_dir);
   if (!cf) return 1;
-  auto pid = running_master(*cf);
+  auto pid = master_to_signal(*cf);
   if (!pid) return 1;
-  if (*pid == 0) {
-    fatal("the Buzon mail system is not running");
-    return 1;
-  }
   if (::kill(*pid, SIGHUP) < 0) {
     fatal(sys_error("kill " + std::to_string(*pid)).message);
     return 1;
