@@ -37,15 +37,6 @@ void DataEncoder::feed(std::string_view in, std::string& out) {
         else if (c == '\r') state_ = State::StartCr;
         else mid_byte(c, out);
         break;
-      case State::StartCr:
-        if (c == '\n') {
-          out += "\r\n";
-          state_ = State::LineStart;
-        } else {
-          out += '\r';
-          mid_byte(c, out);
-        }
-        break;
       case State::Dot:
         if (c == '\n') dot_line_end(out);
         else if (c == '\r') state_ = State::DotCr;
@@ -64,6 +55,7 @@ void DataEncoder::feed(std::string_view in, std::string& out) {
       case State::Mid:
         mid_byte(c, out);
         break;
+      case State::StartCr:  // a CR is a CR wherever the line stands
       case State::MidCr:
         if (c == '\n') {
           out += "\r\n";

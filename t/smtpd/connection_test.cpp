@@ -332,6 +332,17 @@ int reap(pid_t pid) {
   return w == pid && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+// busy: inside DATA with a Subject: line sent; idle: after EHLO.
+void start_busy_and_idle(End& busy, End& idle, const std::string& subject) {
+  REQUIRE(wait_for_text(busy, "220 "));
+  REQUIRE(wait_for_text(idle, "220 "));
+  busy.send("EHLO b\r\nMAIL FROM:<alice@example.test>\r\nRCPT TO:<bob@example.test>\r\nDATA\r\nSubject: " + subject +
+            "\r\n");
+  REQUIRE(wait_for_text(busy, "354 "));
+  idle.send("EHLO i\r\n");
+  REQUIRE(wait_for_text(idle, "250 8BITMIME"));
+}
+
 }  // namespace
 
 TEST_CASE("serve: SIGHUP (reload) lets every session finish on the old process", "[serve]") {
@@ -340,12 +351,7 @@ TEST_CASE("serve: SIGHUP (reload) lets every session finish on the old process",
   pid_t pid = fork_serve(f, port);
   End busy{connect_tcp(port)};
   End idle{connect_tcp(port)};
-  REQUIRE(wait_for_text(busy, "220 "));
-  REQUIRE(wait_for_text(idle, "220 "));
-  busy.send("EHLO b\r\nMAIL FROM:<alice@example.test>\r\nRCPT TO:<bob@example.test>\r\nDATA\r\nSubject: reload\r\n");
-  REQUIRE(wait_for_text(busy, "354 "));
-  idle.send("EHLO i\r\n");
-  REQUIRE(wait_for_text(idle, "250 8BITMIME"));
+  start_busy_and_idle(busy, idle, "reload");
 
   REQUIRE(::kill(pid, SIGHUP) == 0);
   // The idle session is still served, as by Postfix's smtpd after a reload.
@@ -368,12 +374,7 @@ TEST_CASE("serve: SIGTERM closes idle sessions, a session in DATA finishes", "[s
   pid_t pid = fork_serve(f, port);
   End busy{connect_tcp(port)};
   End idle{connect_tcp(port)};
-  REQUIRE(wait_for_text(busy, "220 "));
-  REQUIRE(wait_for_text(idle, "220 "));
-  busy.send("EHLO b\r\nMAIL FROM:<alice@example.test>\r\nRCPT TO:<bob@example.test>\r\nDATA\r\nSubject: stop\r\n");
-  REQUIRE(wait_for_text(busy, "354 "));
-  idle.send("EHLO i\r\n");
-  REQUIRE(wait_for_text(idle, "250 8BITMIME"));
+  start_busy_and_idle(busy, idle, "stop");
 
   REQUIRE(::kill(pid, SIGTERM) == 0);
   CHECK(wait_for_text(idle, "421 4.3.2 mx.example.test Service shutting down\r\n"));
