@@ -108,6 +108,32 @@ std::string path(const std::string& queue_dir, std::string_view dir, std::string
   return queue_dir + "/" + std::string(dir) + "/" + std::string(id);
 }
 
+std::optional<unsigned> parse_notify(std::string_view text) {
+  static constexpr std::pair<std::string_view, unsigned> kNames[] = {
+      {"NEVER", kNotifyNever}, {"SUCCESS", kNotifySuccess}, {"FAILURE", kNotifyFailure}, {"DELAY", kNotifyDelay}};
+  unsigned notify = 0;
+  for (std::string_view word : str::split(text, ",")) {
+    unsigned flag = 0;
+    for (auto [name, value] : kNames)
+      if (str::iequals(word, name)) flag = value;
+    if (flag == 0 || (notify & flag)) return std::nullopt;
+    notify |= flag;
+  }
+  if (notify == 0 || ((notify & kNotifyNever) && notify != kNotifyNever)) return std::nullopt;
+  return notify;
+}
+
+std::string format_notify(unsigned notify) {
+  if (notify & kNotifyNever) return "NEVER";
+  std::string out;
+  for (auto [flag, name] : {std::pair{kNotifySuccess, "SUCCESS"}, {kNotifyFailure, "FAILURE"}, {kNotifyDelay, "DELAY"}})
+    if (notify & flag) {
+      if (!out.empty()) out += ',';
+      out += name;
+    }
+  return out;
+}
+
 std::string Envelope::attr(std::string_view name) const {
   for (const auto& [k, v] : attrs)
     if (k == name) return v;
@@ -179,9 +205,13 @@ Status Writer::attr(std::string_view name, std::string_view value) {
   return record('A', data);
 }
 
-Status Writer::recipient(std::string_view address, std::string_view original) {
+Status Writer::recipient(std::string_view address, std::string_view original, const RecipientDsn& dsn) {
   if (!original.empty())
     if (auto s = record('O', original); !s) return s;
+  if (dsn.notify != 0)
+    if (auto s = record('N', format_notify(dsn.notify)); !s) return s;
+  if (!dsn.orcpt.empty())
+    if (auto s = record('P', dsn.orcpt); !s) return s;
   return record('R', address);
 }
 
@@ -243,6 +273,7 @@ Result<Envelope> read_envelope(int fd, std::string_view id) {
   RecordReader in(fd, end_at);
   char type;
   std::string data, why, original;
+  RecipientDsn dsn;
   bool seen_version = false, seen_sender = false;
   for (;;) {
     if (!in.next(type, data, why)) return corrupt(id, why);
@@ -275,13 +306,23 @@ Result<Envelope> read_envelope(int fd, std::string_view id) {
       case 'O':
         original = data;
         break;
+      case 'N': {
+        auto notify = parse_notify(data);
+        if (!notify) return corrupt(id, "bad notify record");
+        dsn.notify = *notify;
+        break;
+      }
+      case 'P':
+        dsn.orcpt = data;
+        break;
       case 'R':
       case 'X':
         if (env.recipients.size() >= kRecipientsMax) return corrupt(id, "too many recipients");
-        env.recipients.push_back({data, std::move(original),
+        env.recipients.push_back({data, std::move(original), std::move(dsn),
                                   in.pos() - static_cast<off_t>(data.size() + 3 + std::to_string(data.size()).size()),
                                   type == 'X'});
         original.clear();
+        dsn = {};
         break;
       case 'M':
         if (!data.empty()) return corrupt(id, "bad content record");

@@ -6,6 +6,9 @@
 //   V1:1  T17:1732843269.123456  S17:alice@example.org
 //   A<n>:name=value  (client_name, client_addr, helo, protocol, ...)
 //   O<n>:original recipient (applies to the next R)
+//   N<n>:DSN NOTIFY of the next R: "NEVER" or a comma list of SUCCESS,
+//        FAILURE, DELAY (RFC 3461 section 4.1); absent when not given
+//   P<n>:DSN ORCPT of the next R, "addr-type;xtext-decoded address"
 //   R<n>:recipient   (pending; the type byte becomes 'X' when delivered)
 //   M0:              (content follows, raw bytes, CRLF-free: lines end in LF)
 //   E20:00000000000000002048\n   (content size; always kEndRecordSize bytes)
@@ -16,6 +19,7 @@
 #pragma once
 #include <sys/types.h>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -42,9 +46,32 @@ inline constexpr const char* kDirs[] = {"tmp",     "incoming", "active",  "defer
 std::string new_id();
 bool id_ok(std::string_view id);
 
+// DSN NOTIFY flags (RFC 3461 section 4.1). 0 means the client gave no
+// NOTIFY, which RFC 3461 says to treat as FAILURE,DELAY.
+enum Notify : unsigned {
+  kNotifyNever = 1,
+  kNotifySuccess = 2,
+  kNotifyFailure = 4,
+  kNotifyDelay = 8,
+};
+// "NEVER" or a comma list of SUCCESS, FAILURE, DELAY, case-insensitive;
+// nullopt when malformed (NEVER combined with others, unknown or repeated).
+std::optional<unsigned> parse_notify(std::string_view text);
+std::string format_notify(unsigned notify);
+
+// Per-recipient DSN request stored with the recipient (RFC 3461).
+struct RecipientDsn {
+  unsigned notify = 0;  // Notify flags; 0 = not given
+  std::string orcpt;    // "rfc822;user@example.org" (decoded); empty when not given
+};
+
+// Message-wide DSN parameters travel as A records: dsn_envid (decoded
+// ENVID) and dsn_ret (FULL or HDRS).
+
 struct Recipient {
   std::string address;
   std::string original;  // from the O record; empty when none
+  RecipientDsn dsn;      // from the N and P records
   off_t offset = 0;      // file offset of the R/X type byte
   bool done = false;
 };
@@ -76,7 +103,7 @@ class Writer {
   const std::string& id() const { return id_; }
   Status sender(std::string_view address);
   Status attr(std::string_view name, std::string_view value);
-  Status recipient(std::string_view address, std::string_view original = {});
+  Status recipient(std::string_view address, std::string_view original = {}, const RecipientDsn& dsn = {});
   Status begin_content();
   Status append(std::string_view bytes);
   unsigned long long content_size() const { return content_size_; }

@@ -83,6 +83,46 @@ TEST_CASE("queue: a committed file reads back with envelope and content", "[queu
   }
 }
 
+TEST_CASE("queue: DSN parameters are stored per recipient", "[queue][dsn]") {
+  TempQueue q;
+  auto w = queue::Writer::create(q.dir);
+  REQUIRE(w);
+  REQUIRE(w->sender("alice@example.test"));
+  REQUIRE(w->attr("dsn_envid", "QQ314159"));
+  REQUIRE(w->attr("dsn_ret", "HDRS"));
+  REQUIRE(w->recipient("bob@example.test", {}, {queue::kNotifySuccess | queue::kNotifyFailure, "rfc822;Bob@Example.test"}));
+  REQUIRE(w->recipient("carol@example.test"));
+  REQUIRE(w->recipient("dave@example.test", "list@example.test", {queue::kNotifyNever, ""}));
+  REQUIRE(w->begin_content());
+  REQUIRE(w->append("\n"));
+  REQUIRE(w->commit());
+  Fd fd(::open(queue::path(q.dir, "incoming", w->id()).c_str(), O_RDONLY));
+  auto env = queue::read_envelope(fd.get(), w->id());
+  REQUIRE(env);
+  CHECK(env->attr("dsn_envid") == "QQ314159");
+  CHECK(env->attr("dsn_ret") == "HDRS");
+  REQUIRE(env->recipients.size() == 3);
+  CHECK(env->recipients[0].dsn.notify == (queue::kNotifySuccess | queue::kNotifyFailure));
+  CHECK(env->recipients[0].dsn.orcpt == "rfc822;Bob@Example.test");
+  CHECK(env->recipients[1].dsn.notify == 0);  // N and P apply to one recipient only
+  CHECK(env->recipients[1].dsn.orcpt.empty());
+  CHECK(env->recipients[2].dsn.notify == queue::kNotifyNever);
+  CHECK(env->recipients[2].original == "list@example.test");
+}
+
+TEST_CASE("queue: NOTIFY values parse per RFC 3461", "[queue][dsn]") {
+  CHECK(queue::parse_notify("NEVER") == queue::kNotifyNever);
+  CHECK(queue::parse_notify("success,Delay") == (queue::kNotifySuccess | queue::kNotifyDelay));
+  CHECK(queue::parse_notify("FAILURE,SUCCESS,DELAY") ==
+        (queue::kNotifySuccess | queue::kNotifyFailure | queue::kNotifyDelay));
+  CHECK_FALSE(queue::parse_notify(""));
+  CHECK_FALSE(queue::parse_notify("NEVER,SUCCESS"));
+  CHECK_FALSE(queue::parse_notify("SUCCESS,SUCCESS"));
+  CHECK_FALSE(queue::parse_notify("SOMETIMES"));
+  CHECK(queue::format_notify(queue::kNotifyDelay | queue::kNotifySuccess) == "SUCCESS,DELAY");
+  CHECK(queue::format_notify(queue::kNotifyNever) == "NEVER");
+}
+
 TEST_CASE("queue: large content streams through and reads back", "[queue]") {
   TempQueue q;
   std::string big(300000, 'x');
@@ -143,6 +183,7 @@ TEST_CASE("queue: malformed records are corrupt", "[queue]") {
   check_bad("V1:1\nS0:\nR1:a\nM0:\nxyz" + end);  // content size mismatch
   check_bad("V1:1\nS0:\nR1:a\nM0:\nE20:0000000000000000000x\n");
   check_bad("V1:1\nS0:\nS0:\nR1:a\nM0:\n" + end);  // two senders
+  check_bad("V1:1\nS0:\nN5:MAYBE\nR1:a\nM0:\n" + end);  // bad NOTIFY
   // The well-formed minimum is accepted, so the cases above fail for their own reason.
   std::string p = q.dir + "/corrupt/good";
   REQUIRE(file::write_atomic(p, "V1:1\nS0:\nR1:a\nM0:\n" + end, 0600));
