@@ -12,7 +12,7 @@
 
 #include "cli/address_list.h"
 #include "cli/commands.h"
-#include "cli/data_encoder.h"
+#include "lib/stream/data_encoder.h"
 #include "cli/sendmail_args.h"
 #include "cli/smtp_client.h"
 #include "cli/smtp_relay.h"
@@ -278,7 +278,7 @@ SubmitOutcome submit(int fd, const SubmitEnvelope& env, std::string_view head, B
     return rejected("DATA", *r);
   }
 
-  DataEncoder enc(dot_ends_input);
+  stream::DataEncoder enc(dot_ends_input);
   std::string out;
   enc.feed(head, out);
   if (body) {

@@ -1,6 +1,6 @@
-#include "cli/data_encoder.h"
+#include "lib/stream/data_encoder.h"
 
-namespace buzon::cli {
+namespace buzon::stream {
 
 // A byte in the middle of a line (after the line start was dealt with).
 void DataEncoder::mid_byte(char c, std::string& out) {
@@ -92,4 +92,4 @@ void DataEncoder::finish(std::string& out) {
   out += ".\r\n";
 }
 
-}  // namespace buzon::cli
+}  // namespace buzon::stream

@@ -1,7 +1,8 @@
-// DataEncoder - turns a message as a local program writes it (lines ending
-// in LF or CRLF) into the body of an SMTP DATA command: every line ends in
-// CRLF and a line starting with '.' gets one more '.' (RFC 5321 4.5.2,
-// transparency). Streaming: feed() any number of chunks, then finish();
+// DataEncoder - turns a message as a local program writes it or as it sits
+// in a mailbox (lines ending in LF or CRLF) into the body of an SMTP DATA
+// command or a POP3 multi-line response: every line ends in CRLF and a line
+// starting with '.' gets one more '.' (RFC 5321 4.5.2 transparency, RFC 1939
+// section 3 byte-stuffing). Streaming: feed() any number of chunks, then finish();
 // state carries across chunk boundaries, so memory use does not depend on
 // line length.
 //
@@ -11,7 +12,7 @@
 #include <string>
 #include <string_view>
 
-namespace buzon::cli {
+namespace buzon::stream {
 
 class DataEncoder {
  public:
@@ -43,4 +44,4 @@ class DataEncoder {
   State state_ = State::LineStart;
 };
 
-}  // namespace buzon::cli
+}  // namespace buzon::stream

@@ -3,9 +3,9 @@
 #include <string>
 #include <vector>
 
-#include "cli/data_encoder.h"
+#include "lib/stream/data_encoder.h"
 
-using namespace buzon::cli;
+using namespace buzon::stream;
 
 namespace {
 
