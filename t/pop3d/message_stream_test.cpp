@@ -1,0 +1,76 @@
+#include <catch2/catch.hpp>
+
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <string>
+
+#include "lib/file/file.h"
+#include "pop3d/message_stream.h"
+
+using namespace buzon;
+using namespace buzon::pop3d;
+
+namespace {
+
+std::string stream_all(const std::string& content, long lines) {
+  char tmpl[] = "/tmp/buzon-pop3-msg-XXXXXX";
+  int raw = ::mkstemp(tmpl);
+  REQUIRE(raw >= 0);
+  Fd fd(raw);
+  ::unlink(tmpl);
+  REQUIRE(file::write_all(fd.get(), content));
+  MessageStream s(std::move(fd), lines);
+  std::string out;
+  for (int guard = 0; guard < 1000; ++guard) {
+    auto more = s.next(out);
+    REQUIRE(more);
+    if (!*more) return out;
+  }
+  FAIL("stream did not end");
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("pop3 stream: RETR converts line ends and byte-stuffs", "[pop3d][stream]") {
+  CHECK(stream_all("Subject: x\n\n.hidden\nbody\n", -1) == "Subject: x\r\n\r\n..hidden\r\nbody\r\n.\r\n");
+  CHECK(stream_all("a\r\nb", -1) == "a\r\nb\r\n.\r\n");  // no final newline
+  CHECK(stream_all("", -1) == ".\r\n");
+}
+
+TEST_CASE("pop3 stream: TOP sends the header and n body lines", "[pop3d][stream]") {
+  std::string msg = "From: a\nSubject: b\n\n1\n2\n3\n";
+  CHECK(stream_all(msg, 0) == "From: a\r\nSubject: b\r\n\r\n.\r\n");
+  CHECK(stream_all(msg, 2) == "From: a\r\nSubject: b\r\n\r\n1\r\n2\r\n.\r\n");
+  CHECK(stream_all(msg, 100) == "From: a\r\nSubject: b\r\n\r\n1\r\n2\r\n3\r\n.\r\n");
+  CHECK(stream_all("From: a\r\n\r\n1\r\n2\r\n", 1) == "From: a\r\n\r\n1\r\n.\r\n");
+  CHECK(stream_all("From: a\n", 0) == "From: a\r\n.\r\n");  // no body at all
+}
+
+TEST_CASE("pop3 stream: large messages go out in bounded chunks", "[pop3d][stream]") {
+  std::string big;
+  for (int i = 0; i < 40000; ++i) big += "line " + std::to_string(i) + "\n";
+  char tmpl[] = "/tmp/buzon-pop3-msg-XXXXXX";
+  int raw = ::mkstemp(tmpl);
+  REQUIRE(raw >= 0);
+  Fd fd(raw);
+  ::unlink(tmpl);
+  REQUIRE(file::write_all(fd.get(), big));
+  MessageStream s(std::move(fd), -1);
+  std::string all;
+  size_t chunks = 0;
+  for (;;) {
+    std::string out;
+    auto more = s.next(out);
+    REQUIRE(more);
+    CHECK(out.size() <= 2 * MessageStream::kReadSize + 3);
+    all += out;
+    ++chunks;
+    if (!*more) break;
+  }
+  CHECK(chunks > 4);
+  CHECK(all.size() == big.size() + 40000 + 3);
+  CHECK(all.substr(all.size() - 10) == "39999\r\n.\r\n");
+}
