@@ -10,6 +10,12 @@ std::string MaildirDrop::uidl(size_t i) const {
   return buf;
 }
 
+Result<MessageRange> MaildirDrop::open(size_t i) {
+  auto fd = folder_.open_message(i);
+  if (!fd) return fd.error();
+  return MessageRange{std::move(*fd)};
+}
+
 Status MaildirDrop::commit(const std::vector<bool>& deleted, const std::vector<bool>& retrieved) {
   // Every change is tried even after a failure, so one bad file does not
   // keep the others from being deleted; the first error is reported.

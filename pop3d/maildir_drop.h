@@ -14,7 +14,7 @@ class MaildirDrop : public Maildrop {
   size_t count() const override { return folder_.messages().size(); }
   uint64_t size(size_t i) const override { return folder_.messages()[i].vsize; }
   std::string uidl(size_t i) const override;
-  Result<Fd> open(size_t i) override { return folder_.open_message(i); }
+  Result<MessageRange> open(size_t i) override;
   Status commit(const std::vector<bool>& deleted, const std::vector<bool>& retrieved) override;
 
  private:

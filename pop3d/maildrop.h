@@ -12,6 +12,14 @@
 
 namespace buzon::pop3d {
 
+// Where the bytes of one message are: [start, end) of an open file; end < 0
+// means up to the end of the file.
+struct MessageRange {
+  Fd fd;
+  off_t start = 0;
+  off_t end = -1;
+};
+
 class Maildrop {
  public:
   virtual ~Maildrop() = default;
@@ -23,7 +31,7 @@ class Maildrop {
   // 1-70 characters 0x21-0x7E.
   virtual std::string uidl(size_t i) const = 0;
   // Opens message i for reading; the content may use LF or CRLF line ends.
-  virtual Result<Fd> open(size_t i) = 0;
+  virtual Result<MessageRange> open(size_t i) = 0;
   // UPDATE state: removes the deleted messages and marks the retrieved
   // ones seen. Called once, at QUIT; never after a dropped connection.
   virtual Status commit(const std::vector<bool>& deleted, const std::vector<bool>& retrieved) = 0;

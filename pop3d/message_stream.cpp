@@ -2,11 +2,13 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 namespace buzon::pop3d {
 
-MessageStream::MessageStream(Fd fd, long body_lines) : fd_(std::move(fd)), body_lines_(body_lines) {}
+MessageStream::MessageStream(MessageRange message, long body_lines)
+    : message_(std::move(message)), body_lines_(body_lines) {}
 
 std::string_view MessageStream::take(std::string_view chunk) {
   if (body_lines_ < 0) return chunk;
@@ -29,12 +31,17 @@ std::string_view MessageStream::take(std::string_view chunk) {
 
 Result<bool> MessageStream::next(std::string& out) {
   if (done_) return false;
-  std::string buf(kReadSize, '\0');
-  ssize_t n;
-  do n = ::pread(fd_.get(), buf.data(), buf.size(), offset_);
-  while (n < 0 && errno == EINTR);
-  if (n < 0) return sys_error("read message");
-  offset_ += n;
+  size_t budget = kReadSize;
+  if (message_.end >= 0)
+    budget = static_cast<size_t>(std::clamp<off_t>(message_.end - message_.start, 0, static_cast<off_t>(kReadSize)));
+  std::string buf(budget, '\0');
+  ssize_t n = 0;
+  if (budget > 0) {
+    do n = ::pread(message_.fd.get(), buf.data(), buf.size(), message_.start);
+    while (n < 0 && errno == EINTR);
+    if (n < 0) return sys_error("read message");
+  }
+  message_.start += n;
   std::string_view want = take(std::string_view(buf.data(), static_cast<size_t>(n)));
   encoder_.feed(want, out);
   bool finished = n == 0 || want.size() < static_cast<size_t>(n);

@@ -9,13 +9,14 @@
 #include "lib/core/fd.h"
 #include "lib/core/result.h"
 #include "lib/stream/data_encoder.h"
+#include "pop3d/maildrop.h"
 
 namespace buzon::pop3d {
 
 class MessageStream {
  public:
   // body_lines < 0 sends the whole message.
-  MessageStream(Fd fd, long body_lines);
+  MessageStream(MessageRange message, long body_lines);
   // Appends the next encoded chunk (about kReadSize bytes of input) to out.
   // Returns false once the terminating ".\r\n" has been appended.
   Result<bool> next(std::string& out);
@@ -26,12 +27,11 @@ class MessageStream {
   // The prefix of chunk that TOP still wants; updates the line counters.
   std::string_view take(std::string_view chunk);
 
-  Fd fd_;
+  MessageRange message_;
   long body_lines_;       // body lines still wanted, or < 0 for all
   bool in_header_ = true;
   bool at_line_start_ = true;  // for the empty line that ends the header
   bool done_ = false;
-  off_t offset_ = 0;
   stream::DataEncoder encoder_{false};
 };
 

@@ -21,7 +21,7 @@ std::string stream_all(const std::string& content, long lines) {
   Fd fd(raw);
   ::unlink(tmpl);
   REQUIRE(file::write_all(fd.get(), content));
-  MessageStream s(std::move(fd), lines);
+  MessageStream s(MessageRange{std::move(fd)}, lines);
   std::string out;
   for (int guard = 0; guard < 1000; ++guard) {
     auto more = s.next(out);
@@ -49,6 +49,26 @@ TEST_CASE("pop3 stream: TOP sends the header and n body lines", "[pop3d][stream]
   CHECK(stream_all("From: a\n", 0) == "From: a\r\n.\r\n");  // no body at all
 }
 
+TEST_CASE("pop3 stream: a range of a file (an mbox message)", "[pop3d][stream]") {
+  std::string mbox = "From a  Sun Nov 29 04:00:00 2026\nSubject: x\n\nbody\n\nFrom b ...";
+  char tmpl[] = "/tmp/buzon-pop3-msg-XXXXXX";
+  int raw = ::mkstemp(tmpl);
+  REQUIRE(raw >= 0);
+  Fd fd(raw);
+  ::unlink(tmpl);
+  REQUIRE(file::write_all(fd.get(), mbox));
+  off_t start = static_cast<off_t>(mbox.find("Subject"));
+  off_t end = static_cast<off_t>(mbox.find("\nFrom b")) ;
+  MessageStream s(MessageRange{std::move(fd), start, end}, -1);
+  std::string out;
+  for (int guard = 0; guard < 10; ++guard) {
+    auto more = s.next(out);
+    REQUIRE(more);
+    if (!*more) break;
+  }
+  CHECK(out == "Subject: x\r\n\r\nbody\r\n.\r\n");
+}
+
 TEST_CASE("pop3 stream: large messages go out in bounded chunks", "[pop3d][stream]") {
   std::string big;
   for (int i = 0; i < 40000; ++i) big += "line " + std::to_string(i) + "\n";
@@ -58,7 +78,7 @@ TEST_CASE("pop3 stream: large messages go out in bounded chunks", "[pop3d][strea
   Fd fd(raw);
   ::unlink(tmpl);
   REQUIRE(file::write_all(fd.get(), big));
-  MessageStream s(std::move(fd), -1);
+  MessageStream s(MessageRange{std::move(fd)}, -1);
   std::string all;
   size_t chunks = 0;
   for (;;) {
