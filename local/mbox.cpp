@@ -86,9 +86,9 @@ std::string from_line(std::string_view sender, time_t when) {
 
 Reply deliver_mbox(const std::string& path, const MboxOptions& opt, const Message& msg, time_t now) {
   std::string warning;
-  DotLock dot;
+  mailbox::DotLock dot;
   if (opt.dotlock) {
-    auto l = DotLock::acquire(path, opt.lock);
+    auto l = mailbox::DotLock::acquire(path, opt.lock);
     if (!l) return Reply::defer("4.2.0", "cannot update mailbox " + path + ": " + l.error().message);
     dot = std::move(*l);
     warning = dot.note();
@@ -101,10 +101,10 @@ Reply deliver_mbox(const std::string& path, const MboxOptions& opt, const Messag
     return r;
   }
   if (opt.fcntl_lock)
-    if (auto s = lock_file(fd->get(), KernelLock::Fcntl, opt.lock); !s)
+    if (auto s = mailbox::lock_file(fd->get(), mailbox::KernelLock::Fcntl, opt.lock); !s)
       return Reply::defer("4.2.0", "cannot update mailbox " + path + ": " + s.error().message);
   if (opt.flock_lock)
-    if (auto s = lock_file(fd->get(), KernelLock::Flock, opt.lock); !s)
+    if (auto s = mailbox::lock_file(fd->get(), mailbox::KernelLock::Flock, opt.lock); !s)
       return Reply::defer("4.2.0", "cannot update mailbox " + path + ": " + s.error().message);
   // The size is read under the lock: another writer may have appended
   // between open and lock.

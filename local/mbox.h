@@ -13,7 +13,7 @@
 #include <string_view>
 
 #include "local/content.h"
-#include "local/locks.h"
+#include "lib/mailbox/locks.h"
 #include "local/reply.h"
 
 namespace buzon::local {
@@ -22,7 +22,7 @@ struct MboxOptions {
   bool fcntl_lock = true;
   bool flock_lock = false;
   bool dotlock = true;
-  LockPolicy lock;
+  mailbox::LockPolicy lock;
   unsigned long long size_limit = 0;  // mailbox_size_limit; 0 = none
 };
 

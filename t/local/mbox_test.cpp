@@ -9,7 +9,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "local/locks.h"
+#include "lib/mailbox/locks.h"
 #include "t/local/test_util.h"
 
 using namespace buzon;
@@ -203,11 +203,11 @@ TEST_CASE("mbox: the dot-lock exists during delivery and only then", "[local][mb
   std::string mbox = d.path + "/b";
   auto o = fast_options();
   {
-    auto lock = local::DotLock::acquire(mbox, o.lock);
+    auto lock = mailbox::DotLock::acquire(mbox, o.lock);
     REQUIRE(lock.ok());
     CHECK(lock->held());
     CHECK(exists(mbox + ".lock"));
-    auto again = local::DotLock::acquire(mbox, o.lock);  // exclusive
+    auto again = mailbox::DotLock::acquire(mbox, o.lock);  // exclusive
     CHECK_FALSE(again.ok());
   }
   CHECK(!exists(mbox + ".lock"));

@@ -1,4 +1,4 @@
-// Mailbox locks for mbox delivery (mailbox_delivery_lock). Every mbox
+// Mailbox locks for mbox files (local delivery, pop3d, imapd). Every mbox
 // reader and writer on the system must agree on the locks, so Buzón takes
 // the same ones as Postfix, Dovecot and mutt: a dot-lock file next to the
 // mailbox ("PATH.lock", for readers on NFS and old MUAs) and an fcntl
@@ -12,7 +12,7 @@
 
 #include "lib/core/result.h"
 
-namespace buzon::local {
+namespace buzon::mailbox {
 
 struct LockPolicy {
   unsigned attempts = 20;
@@ -51,4 +51,4 @@ enum class KernelLock { Fcntl, Flock };
 // blocking indefinitely. Released when the descriptor is closed.
 Status lock_file(int fd, KernelLock kind, const LockPolicy& policy);
 
-}  // namespace buzon::local
+}  // namespace buzon::mailbox

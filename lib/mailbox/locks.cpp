@@ -1,4 +1,4 @@
-#include "local/locks.h"
+#include "lib/mailbox/locks.h"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -12,7 +12,7 @@
 
 #include "lib/core/fd.h"
 
-namespace buzon::local {
+namespace buzon::mailbox {
 namespace {
 
 std::string unique_suffix() {
@@ -107,4 +107,4 @@ Status lock_file(int fd, KernelLock kind, const LockPolicy& policy) {
                EAGAIN};
 }
 
-}  // namespace buzon::local
+}  // namespace buzon::mailbox
