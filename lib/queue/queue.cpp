@@ -235,6 +235,12 @@ Status Writer::append(std::string_view bytes) {
 }
 
 Status Writer::commit() {
+  if (auto s = seal(); !s) return s;
+  // The rename itself must be durable before the client hears 250.
+  return file::fsync_dir(queue_dir_ + "/incoming");
+}
+
+Status Writer::seal() {
   if (!in_content_) return Error{"queue file " + id_ + ": commit before content"};
   char end[kEndRecordSize + 1];
   std::snprintf(end, sizeof end, "E20:%020llu\n", content_size_);
@@ -247,8 +253,7 @@ Status Writer::commit() {
   if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) < 0)
     return sys_error("rename " + from);
   committed_ = true;
-  // The rename itself must be durable before the client hears 250.
-  return file::fsync_dir(queue_dir_ + "/incoming");
+  return {};
 }
 
 // ---- Reader

@@ -110,6 +110,10 @@ class Writer {
   // Writes the end record, fsyncs, renames tmp/ID to incoming/ID and fsyncs
   // incoming/. After success the message is durable.
   Status commit();
+  // commit() without the last step: the file is complete, fsync'ed and in
+  // incoming/, but durable only once incoming/ is fsync'ed (by the caller,
+  // who may cover many messages with one fsync: lib/queue/commit_pool.h).
+  Status seal();
 
  private:
   Writer(std::string queue_dir, std::string id, Fd fd);

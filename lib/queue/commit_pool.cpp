@@ -1,0 +1,119 @@
+#include "lib/queue/commit_pool.h"
+
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "lib/file/file.h"
+
+namespace buzon::queue {
+
+CommitPool::CommitPool(event::Loop& loop, std::string queue_dir, unsigned threads)
+    : loop_(loop), queue_dir_(std::move(queue_dir)), wake_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
+  wake_ev_ = std::make_unique<event::Event>(loop_, wake_.get(), EV_READ | EV_PERSIST, [this](short) { on_finished(); });
+  wake_ev_->add();
+  for (unsigned i = 0; i < std::max(1u, threads); ++i) threads_.emplace_back([this] { work(); });
+  threads_.emplace_back([this] { sync_dir(); });
+}
+
+CommitPool::~CommitPool() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+    waiting_.clear();  // never started: each Writer removes its tmp/ file
+  }
+  work_cv_.notify_all();
+  std::thread syncer = std::move(threads_.back());
+  threads_.pop_back();
+  for (auto& t : threads_) t.join();
+  {
+    std::lock_guard lock(mu_);
+    workers_gone_ = true;
+  }
+  sync_cv_.notify_all();
+  syncer.join();
+}
+
+CommitPool::Ticket CommitPool::commit(Writer&& w, Done done) {
+  Ticket t = next_ticket_++;
+  {
+    std::lock_guard lock(mu_);
+    waiting_.push_back(std::make_unique<Job>(Job{t, std::move(w), {}}));
+  }
+  pending_.emplace(t, std::move(done));
+  work_cv_.notify_one();
+  return t;
+}
+
+void CommitPool::work() {
+  for (;;) {
+    std::unique_ptr<Job> job;
+    {
+      std::unique_lock lock(mu_);
+      work_cv_.wait(lock, [this] { return stopping_ || !waiting_.empty(); });
+      if (waiting_.empty()) return;  // stopping
+      job = std::move(waiting_.front());
+      waiting_.pop_front();
+    }
+    job->status = job->writer.seal();
+    if (!job->status) {
+      std::vector<std::unique_ptr<Job>> one;
+      one.push_back(std::move(job));
+      finish(std::move(one));
+      continue;
+    }
+    {
+      std::lock_guard lock(mu_);
+      sealed_.push_back(std::move(job));
+    }
+    sync_cv_.notify_one();
+  }
+}
+
+void CommitPool::sync_dir() {
+  for (;;) {
+    std::vector<std::unique_ptr<Job>> batch;
+    {
+      std::unique_lock lock(mu_);
+      // Sealed jobs are synced even when stopping: their files are complete.
+      sync_cv_.wait(lock, [this] { return !sealed_.empty() || workers_gone_; });
+      if (sealed_.empty()) return;
+      batch.swap(sealed_);
+    }
+    // Every rename in this batch happened before this fsync started.
+    Status s = file::fsync_dir(queue_dir_ + "/incoming");
+    for (auto& j : batch) j->status = s;
+    finish(std::move(batch));
+  }
+}
+
+void CommitPool::finish(std::vector<std::unique_ptr<Job>> jobs) {
+  {
+    std::lock_guard lock(mu_);
+    for (auto& j : jobs) finished_.push_back(std::move(j));
+  }
+  uint64_t one = 1;
+  ssize_t n = ::write(wake_.get(), &one, sizeof one);
+  (void)n;  // EAGAIN only when the counter is saturated: the loop is already woken
+}
+
+void CommitPool::on_finished() {
+  uint64_t count;
+  ssize_t n = ::read(wake_.get(), &count, sizeof count);
+  (void)n;
+  std::vector<std::unique_ptr<Job>> done;
+  {
+    std::lock_guard lock(mu_);
+    done.swap(finished_);
+  }
+  for (auto& j : done) {
+    auto it = pending_.find(j->ticket);
+    if (it == pending_.end()) continue;  // forgotten
+    Done cb = std::move(it->second);
+    pending_.erase(it);
+    cb(j->status);  // may call commit() or forget(): pending_ is not iterated
+  }
+}
+
+}  // namespace buzon::queue

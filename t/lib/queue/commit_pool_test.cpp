@@ -1,0 +1,119 @@
+#include <catch2/catch.hpp>
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <string>
+
+#include "lib/event/event.h"
+#include "lib/file/file.h"
+#include "lib/queue/commit_pool.h"
+
+using namespace buzon;
+
+namespace {
+
+struct TempQueue {
+  std::string dir;
+  TempQueue() {
+    char tmpl[] = "/tmp/buzon-commit-XXXXXX";
+    dir = ::mkdtemp(tmpl);
+    for (const char* d : queue::kDirs) REQUIRE(file::make_dirs(dir + "/" + d, 0700));
+  }
+  ~TempQueue() { std::system(("rm -rf '" + dir + "'").c_str()); }
+  size_t count(const char* sub) const {
+    size_t n = 0;
+    DIR* d = ::opendir((dir + "/" + sub).c_str());
+    REQUIRE(d);
+    while (dirent* e = ::readdir(d)) n += e->d_name[0] != '.';
+    ::closedir(d);
+    return n;
+  }
+};
+
+queue::Writer complete_writer(const TempQueue& q, const std::string& body) {
+  auto w = queue::Writer::create(q.dir);
+  REQUIRE(w);
+  REQUIRE(w->sender("alice@example.test"));
+  REQUIRE(w->recipient("bob@example.test"));
+  REQUIRE(w->begin_content());
+  REQUIRE(w->append(body));
+  return std::move(*w);
+}
+
+}  // namespace
+
+TEST_CASE("commit pool: every message ends durable in incoming/", "[queue][commit]") {
+  TempQueue q;
+  event::Loop loop;
+  event::Event deadline(loop, -1, 0, [&](short) { loop.stop(); });
+  deadline.add(std::chrono::seconds(20));
+  constexpr int kMessages = 60;
+  int ok = 0, failed = 0, forgotten_called = 0;
+  std::vector<std::string> ids;
+  {
+    queue::CommitPool pool(loop, q.dir, 4);
+    for (int i = 0; i < kMessages; ++i) {
+      queue::Writer w = complete_writer(q, "message " + std::to_string(i) + "\n");
+      ids.push_back(w.id());
+      pool.commit(std::move(w), [&](Status s) {
+        (s ? ok : failed)++;
+        if (ok + failed == kMessages) loop.stop();
+      });
+    }
+    queue::Writer w = complete_writer(q, "forgotten\n");
+    pool.forget(pool.commit(std::move(w), [&](Status) { ++forgotten_called; }));
+    loop.run();
+  }
+  CHECK(ok == kMessages);
+  CHECK(failed == 0);
+  CHECK(forgotten_called == 0);
+  CHECK(q.count("tmp") == 0);
+  CHECK(q.count("incoming") >= kMessages);  // plus the forgotten one, if it had started
+  for (const auto& id : ids) {
+    Fd fd(::open(queue::path(q.dir, "incoming", id).c_str(), O_RDONLY));
+    REQUIRE(fd);
+    CHECK(queue::read_envelope(fd.get(), id));
+  }
+}
+
+TEST_CASE("commit pool: a failed commit reports its error", "[queue][commit]") {
+  TempQueue q;
+  event::Loop loop;
+  event::Event deadline(loop, -1, 0, [&](short) { loop.stop(); });
+  deadline.add(std::chrono::seconds(20));
+  queue::CommitPool pool(loop, q.dir, 2);
+  queue::Writer w = complete_writer(q, "x\n");
+  // incoming/ is gone: the rename fails.
+  std::system(("rm -rf '" + q.dir + "/incoming'").c_str());
+  std::optional<Status> got;
+  pool.commit(std::move(w), [&](Status s) {
+    got = s;
+    loop.stop();
+  });
+  loop.run();
+  REQUIRE(got);
+  CHECK_FALSE(*got);
+}
+
+TEST_CASE("commit pool: destruction with work queued loses nothing committed", "[queue][commit]") {
+  TempQueue q;
+  event::Loop loop;
+  {
+    queue::CommitPool pool(loop, q.dir, 1);
+    for (int i = 0; i < 20; ++i) pool.commit(complete_writer(q, "x\n"), [](Status) {});
+  }
+  // Whatever was started is complete in incoming/, the rest was removed.
+  CHECK(q.count("tmp") == 0);
+  DIR* d = ::opendir((q.dir + "/incoming").c_str());
+  REQUIRE(d);
+  while (dirent* e = ::readdir(d)) {
+    if (e->d_name[0] == '.') continue;
+    Fd fd(::open(queue::path(q.dir, "incoming", e->d_name).c_str(), O_RDONLY));
+    INFO(e->d_name);
+    CHECK(queue::read_envelope(fd.get(), e->d_name));
+  }
+  ::closedir(d);
+}
