@@ -48,6 +48,30 @@ Status append_defer(const std::string& queue_dir, std::string_view id, const Def
   return {};
 }
 
+Result<std::vector<DeferEntry>> read_defer(const std::string& queue_dir, std::string_view id) {
+  std::vector<DeferEntry> out;
+  auto text = file::read_file(queue::path(queue_dir, "defer", id), kDeferLogMax);
+  if (!text) {
+    if (text.error().sys_errno == ENOENT) return out;
+    return text.error();
+  }
+  std::string_view rest = *text;
+  while (!rest.empty()) {
+    auto nl = rest.find('\n');
+    if (auto e = parse_defer_line(rest.substr(0, nl))) out.push_back(std::move(*e));
+    rest.remove_prefix(nl == std::string_view::npos ? rest.size() : nl + 1);
+  }
+  return out;
+}
+
+DeferEntry delay_warned_entry() { return DeferEntry{"", "delay-warning", "delay notice sent"}; }
+
+bool delay_warned(const std::vector<DeferEntry>& log) {
+  for (const auto& e : log)
+    if (e.recipient.empty() && e.dsn == "delay-warning") return true;
+  return false;
+}
+
 Status remove_defer(const std::string& queue_dir, std::string_view id) {
   std::string p = queue::path(queue_dir, "defer", id);
   if (::unlink(p.c_str()) < 0 && errno != ENOENT) return sys_error("unlink " + p);

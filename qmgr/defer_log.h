@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "lib/core/result.h"
 
@@ -25,6 +26,16 @@ std::optional<DeferEntry> parse_defer_line(std::string_view line);
 // Appends one line to queue_dir/defer/ID (created 0600) and fsyncs it, so
 // the reason is on disk before the message moves to deferred/.
 Status append_defer(const std::string& queue_dir, std::string_view id, const DeferEntry& e);
+// The whole defer log of a message (malformed lines skipped); an empty list
+// when there is none. Reads at most kDeferLogMax bytes.
+constexpr size_t kDeferLogMax = 1 << 20;
+Result<std::vector<DeferEntry>> read_defer(const std::string& queue_dir, std::string_view id);
+
+// The line that records a sent delay warning (delay_warning_time): an entry
+// with an empty recipient, which matches no recipient in mailq.
+DeferEntry delay_warned_entry();
+bool delay_warned(const std::vector<DeferEntry>& log);
+
 // Removes queue_dir/defer/ID; a missing file is not an error.
 Status remove_defer(const std::string& queue_dir, std::string_view id);
 

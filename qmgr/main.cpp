@@ -9,7 +9,8 @@
 // LIMITS    qmgr_message_active_limit, default_process_limit,
 //           local_destination_concurrency_limit, ipc_timeout, ipc_idle,
 //           queue_run_delay, minimal_backoff_time, maximal_backoff_time,
-//           maximal_queue_lifetime
+//           maximal_queue_lifetime, bounce_queue_lifetime,
+//           delay_warning_time, bounce_size_limit, header_size_limit
 // SEE ALSO  local(8), master(8), main.cf(5)
 #include "lib/daemon/daemon.h"
 #include "qmgr/serve.h"

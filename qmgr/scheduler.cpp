@@ -13,6 +13,7 @@
 #include "qmgr/backoff.h"
 #include "qmgr/defer_log.h"
 #include "qmgr/delivery_log.h"
+#include "qmgr/notice.h"
 #include "qmgr/queue_dirs.h"
 #include "qmgr/reply_check.h"
 #include "qmgr/transport.h"
@@ -39,6 +40,9 @@ struct Scheduler::Msg {
   size_t outstanding = 0;  // jobs queued or in flight
   bool deferred = false;   // a recipient got a temporary failure in this pass
   bool abandoned = false;  // stop() dropped some of its jobs
+  // Outcomes of this pass that need a notice, settled in finalize(): the
+  // permanent failures are marked done only after their report is queued.
+  std::vector<Outcome> failed, delivered, delayed;
 };
 
 Scheduler::Scheduler(event::Loop& loop, Settings s) : loop_(loop), s_(std::move(s)) {
@@ -305,22 +309,31 @@ void Scheduler::complete(Job job, int status, std::string dsn, std::string reaso
   a.started = job.started;
   a.connected = job.connected;
   a.finished = now();
-  if (status == 4 && expired(m->env.arrival_sec, static_cast<long long>(a.finished), s_.backoff)) {
-    // maximal_queue_lifetime reached: give up (RFC 3463 X.4.7). The
-    // bounce message itself is a later issue; the recipient is settled.
+  Backoff limits = s_.backoff;
+  if (m->env.sender.empty()) limits.lifetime = s_.bounce_lifetime;  // bounce_queue_lifetime
+  if (status == 4 && expired(m->env.arrival_sec, static_cast<long long>(a.finished), limits)) {
+    // maximal_queue_lifetime (bounce_queue_lifetime for mail from <>)
+    // reached: give up (RFC 3463 X.4.7) and return it to the sender.
     reason = "delivery time expired; last error: " + dsn + " " + reason;
     dsn = "5.4.7";
     status = 5;
   }
   a.dsn = dsn;
   a.reason = reason;
-  if (status == 0 || status == 5) {
+  Outcome o{job.rcpt, dsn, reason, static_cast<std::time_t>(a.finished), ""};
+  if (status == 0) {
     mark_done(*m, job.rcpt);
-    a.status = status == 0 ? "sent" : "bounced";
+    if (notify_wants(r.dsn.notify, NoticeKind::Success)) m->delivered.push_back(std::move(o));
+    a.status = "sent";
+  } else if (status == 5) {
+    // Marked done in finalize(), once the non-delivery report is durable.
+    m->failed.push_back(std::move(o));
+    a.status = "bounced";
   } else {
     if (auto s = append_defer(s_.queue_dir, m->id, {r.address, dsn, reason}); !s)
       log::warning(m->id + ": " + s.error().message);
     m->deferred = true;
+    m->delayed.push_back(std::move(o));
     a.status = "deferred";
   }
   log_attempt(a);
@@ -340,6 +353,8 @@ void Scheduler::mark_done(Msg& m, size_t rcpt) {
 
 void Scheduler::finalize(Msg* m) {
   std::string id = m->id;
+  if (!m->failed.empty()) settle_failed(*m);
+  if (!m->delivered.empty()) notify_success(*m);
   bool all_done = std::all_of(m->env.recipients.begin(), m->env.recipients.end(),
                               [](const queue::Recipient& r) { return r.done; });
   std::string path = queue::path(s_.queue_dir, "active", id);
@@ -348,6 +363,7 @@ void Scheduler::finalize(Msg* m) {
     if (auto s = remove_defer(s_.queue_dir, id); !s) log::warning(s.error().message);
     log::info(id + ": removed");
   } else if (!m->abandoned) {
+    if (s_.delay_warning.count() > 0) warn_delay(*m);
     long long t = static_cast<long long>(now());
     long long next = next_attempt(m->env.arrival_sec, t, s_.backoff);
     // mtime first: a deferred file always carries its next attempt time.
@@ -361,6 +377,78 @@ void Scheduler::finalize(Msg* m) {
     if (backlog_) incoming_wanted_ = true;
     schedule_scan();
   }
+}
+
+std::vector<ReportRecipient> Scheduler::report_recipients(const Msg& m, const std::vector<Outcome>& outcomes,
+                                                           NoticeKind kind, const char* action) const {
+  std::vector<ReportRecipient> out;
+  for (const auto& o : outcomes) {
+    const auto& r = m.env.recipients[o.rcpt];
+    if (!notify_wants(r.dsn.notify, kind)) continue;
+    out.push_back(ReportRecipient{r.address, r.dsn.orcpt, r.original, action, o.dsn, o.reason, o.remote_mta,
+                                  o.when});
+  }
+  return out;
+}
+
+bool Scheduler::queue_notice(const Msg& m, NoticeKind kind, std::vector<ReportRecipient> rcpts) {
+  auto sent = send_notice(s_.queue_dir, "active", m.env, kind, std::move(rcpts), s_.notice,
+                          static_cast<std::time_t>(now()));
+  const char* what = kind == NoticeKind::Failure ? "non-delivery"
+                     : kind == NoticeKind::Delay ? "delay"
+                                                 : "delivery status";
+  if (!sent) {
+    log::warning(m.id + ": cannot queue " + what + " notification: " + sent.error().message);
+    return false;
+  }
+  if (sent->id.empty()) {
+    log::info(m.id + ": discarding undeliverable postmaster notification");
+    return true;
+  }
+  bool postmaster = sent->kind == NoticeKind::PostmasterCopy;
+  log::info(m.id + ": " + (postmaster ? "postmaster" : "sender") + " " + what + " notification: " + sent->id);
+  incoming_wanted_ = true;
+  schedule_scan();
+  return true;
+}
+
+void Scheduler::settle_failed(Msg& m) {
+  auto rcpts = report_recipients(m, m.failed, NoticeKind::Failure, "failed");
+  // The report first, durable in incoming/; only then are the recipients
+  // settled. A crash in between sends the report again, never loses it.
+  if (!rcpts.empty() && !queue_notice(m, NoticeKind::Failure, std::move(rcpts))) {
+    // No report, no settling: the recipients stay pending and are tried
+    // (and bounced) again after the back-off.
+    for (const auto& o : m.failed)
+      if (auto s = append_defer(s_.queue_dir, m.id, {m.env.recipients[o.rcpt].address, o.dsn, o.reason}); !s)
+        log::warning(m.id + ": " + s.error().message);
+    m.failed.clear();
+    return;
+  }
+  for (const auto& o : m.failed) mark_done(m, o.rcpt);
+  m.failed.clear();
+}
+
+void Scheduler::notify_success(Msg& m) {
+  // The recipients are already marked done (the delivery happened): a
+  // crash before this point loses the success notice, never the mail.
+  auto rcpts = report_recipients(m, m.delivered, NoticeKind::Success, "delivered");
+  if (!rcpts.empty()) (void)queue_notice(m, NoticeKind::Success, std::move(rcpts));
+  m.delivered.clear();
+}
+
+void Scheduler::warn_delay(Msg& m) {
+  auto delayed = std::move(m.delayed);
+  m.delayed.clear();
+  long long age = static_cast<long long>(now()) - m.env.arrival_sec;
+  if (delayed.empty() || age < s_.delay_warning.count()) return;
+  // One warning per message, as in Postfix; the defer log remembers it.
+  auto log = read_defer(s_.queue_dir, m.id);
+  if (!log) return log::warning(m.id + ": " + log.error().message);
+  if (delay_warned(*log)) return;
+  auto rcpts = report_recipients(m, delayed, NoticeKind::Delay, "delayed");
+  if (!rcpts.empty() && !queue_notice(m, NoticeKind::Delay, std::move(rcpts))) return;
+  if (auto s = append_defer(s_.queue_dir, m.id, delay_warned_entry()); !s) log::warning(m.id + ": " + s.error().message);
 }
 
 void Scheduler::stop(std::function<void()> on_idle) {

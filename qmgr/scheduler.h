@@ -8,12 +8,15 @@
 // or permanent-failure reply and before the message is retired, so a crash
 // of qmgr or local at any moment repeats at most the delivery in flight.
 // The queue file itself is only ever renamed (incoming -> active ->
-// deferred/corrupt) or removed once every recipient is done.
+// deferred/corrupt) or removed once every recipient is done. A permanent
+// failure is marked done only after its non-delivery report is queued
+// (durable in incoming/), so a crash may repeat a report, never lose one.
 //
 // LIMITS  qmgr_message_active_limit messages in memory; default_process_limit
 //         concurrent deliveries; local_destination_concurrency_limit per
 //         recipient; ipc_timeout per request; ipc_idle per idle connection.
 #pragma once
+#include <ctime>
 #include <deque>
 #include <functional>
 #include <map>
@@ -24,6 +27,7 @@
 #include "lib/event/event.h"
 #include "lib/queue/queue.h"
 #include "qmgr/agent_conn.h"
+#include "qmgr/dsn_report.h"
 #include "qmgr/settings.h"
 
 namespace buzon::qmgr {
@@ -53,6 +57,13 @@ class Scheduler {
 
  private:
   struct Msg;
+  // One recipient's result in the current pass, kept for a notice.
+  struct Outcome {
+    size_t rcpt = 0;
+    std::string dsn, reason;
+    std::time_t when = 0;
+    std::string remote_mta;  // "" for local delivery
+  };
   struct Job {
     Msg* msg = nullptr;
     size_t rcpt = 0;
@@ -80,6 +91,19 @@ class Scheduler {
   void complete(Job job, int status, std::string dsn, std::string reason);
   void mark_done(Msg& m, size_t rcpt);
   void finalize(Msg* m);
+  // Notices (notice.h). settle_failed queues the non-delivery report of
+  // the pass's permanent failures and only then marks them done; when the
+  // report cannot be queued they stay pending and are deferred.
+  void settle_failed(Msg& m);
+  void notify_success(Msg& m);
+  // delay_warning_time: one delay notice per message, remembered in the
+  // defer log.
+  void warn_delay(Msg& m);
+  std::vector<ReportRecipient> report_recipients(const Msg& m, const std::vector<Outcome>& outcomes, NoticeKind kind,
+                                                 const char* action) const;
+  // Queues one notice and logs it as Postfix does; false when it could not
+  // be queued.
+  bool queue_notice(const Msg& m, NoticeKind kind, std::vector<ReportRecipient> rcpts);
   void check_idle();
 
   event::Loop& loop_;

@@ -17,6 +17,16 @@ Settings Settings::from(const config::MainCf& cf) {
   s.backoff.minimal = cf.get_time("minimal_backoff_time");
   s.backoff.maximal = cf.get_time("maximal_backoff_time");
   s.backoff.lifetime = cf.get_time("maximal_queue_lifetime");
+  s.bounce_lifetime = cf.get_time("bounce_queue_lifetime");
+  s.delay_warning = cf.get_time("delay_warning_time");
+  s.notice.myhostname = cf.get("myhostname");
+  s.notice.myorigin = cf.get("myorigin");
+  s.notice.mail_name = cf.get("mail_name");
+  s.notice.bounce_notice_recipient_2 = cf.get("2bounce_notice_recipient");
+  s.notice.double_bounce_sender = cf.get("double_bounce_sender");
+  s.notice.bounce_size_limit = cf.get_size("bounce_size_limit");
+  s.notice.header_size_limit = cf.get_size("header_size_limit");
+  s.notice.lifetime = s.backoff.lifetime.count();
   return s;
 }
 

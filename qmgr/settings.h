@@ -6,6 +6,7 @@
 
 #include "lib/config/config.h"
 #include "qmgr/backoff.h"
+#include "qmgr/notice.h"
 
 namespace buzon::qmgr {
 
@@ -20,6 +21,9 @@ struct Settings {
   std::chrono::milliseconds ipc_idle{5000};
   std::chrono::seconds queue_run_delay{300};
   Backoff backoff;
+  std::chrono::seconds bounce_lifetime{5 * 86400};  // bounce_queue_lifetime: mail from <>
+  std::chrono::seconds delay_warning{0};            // delay_warning_time; 0 = no warnings
+  NoticeSettings notice;
 
   static Settings from(const config::MainCf& cf);
 };
