@@ -30,6 +30,9 @@ const char* const kUsage =
     "  conf [-n|-d] [name...], conf -e name=value..., conf -M [service...]\n"
     "                      show or edit main.cf; show master.cf\n"
     "  queue [--json]      list the mail queue (like mailq)\n"
+    "  queue show ID       print a queued message: envelope, header and body\n"
+    "  queue delete|hold|release|requeue ID...|ALL\n"
+    "                      remove, hold, release or requeue queued mail (like postsuper)\n"
     "\n"
     "The configuration directory is -c, else $MAIL_CONFIG, else " BUZON_CONFIG_DIR ".\n";
 

@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "lib/core/strings.h"
+#include "lib/queue/queue.h"
 
 namespace buzon::cli {
 namespace {
@@ -186,10 +187,30 @@ Result<ConfArgs> parse_conf_args(std::span<const std::string> args) {
 
 Result<QueueArgs> parse_queue_args(std::span<const std::string> args) {
   QueueArgs out;
-  for (const auto& a : args) {
-    if (a == "--json" || a == "-j") out.json = true;
-    else return Error{"unexpected argument: " + str::sanitize(a)};
+  using A = QueueArgs::Action;
+  if (args.empty() || args[0].rfind("-", 0) == 0) {
+    for (const auto& a : args) {
+      if (a == "--json" || a == "-j") out.json = true;
+      else return Error{"unexpected argument: " + str::sanitize(a)};
+    }
+    return out;
   }
+  const std::string& verb = args[0];
+  if (verb == "show") out.action = A::Show;
+  else if (verb == "delete") out.action = A::Delete;
+  else if (verb == "hold") out.action = A::Hold;
+  else if (verb == "release") out.action = A::Release;
+  else if (verb == "requeue") out.action = A::Requeue;
+  else return Error{"unknown queue command: " + str::sanitize(verb)};
+  if (args.size() < 2) return Error{verb + ": expected a queue ID" + (verb == "show" ? "" : " or ALL")};
+  for (size_t i = 1; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "ALL" && out.action != A::Show) out.all = true;
+    else if (queue::id_ok(a)) out.ids.push_back(a);
+    else return Error{verb + ": invalid queue ID: " + str::sanitize(a)};
+  }
+  if (out.action == A::Show && out.ids.size() != 1) return Error{"show: expected one queue ID"};
+  if (out.all && !out.ids.empty()) return Error{verb + ": ALL excludes queue IDs"};
   return out;
 }
 

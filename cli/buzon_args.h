@@ -56,8 +56,13 @@ struct ConfArgs {
 };
 Result<ConfArgs> parse_conf_args(std::span<const std::string> args);
 
+// buzon queue [--json] | show ID | delete|hold|release|requeue ID...|ALL
 struct QueueArgs {
+  enum class Action { List, Show, Delete, Hold, Release, Requeue };
+  Action action = Action::List;
   bool json = false;
+  bool all = false;              // ALL instead of IDs
+  std::vector<std::string> ids;  // checked with queue::id_ok
 };
 Result<QueueArgs> parse_queue_args(std::span<const std::string> args);
 

@@ -159,5 +159,30 @@ TEST_CASE("buzon args: queue", "[buzon_args]") {
   CHECK_FALSE(parse_queue_args(V{})->json);
   CHECK(parse_queue_args(V{"--json"})->json);
   CHECK(parse_queue_args(V{"-j"})->json);
-  CHECK_FALSE(parse_queue_args(V{"delete", "ALL"}));
+  CHECK_FALSE(parse_queue_args(V{"--json", "delete"}));
+}
+
+TEST_CASE("buzon args: queue operations", "[buzon_args]") {
+  using A = QueueArgs::Action;
+  const std::string id = "6752A1B20A1B2C3D4";
+  auto d = parse_queue_args(V{"delete", "ALL"});
+  REQUIRE(d);
+  CHECK(d->action == A::Delete);
+  CHECK(d->all);
+  auto h = parse_queue_args(V{"hold", id, id});
+  REQUIRE(h);
+  CHECK(h->action == A::Hold);
+  CHECK(h->ids == V{id, id});
+  CHECK(parse_queue_args(V{"release", id})->action == A::Release);
+  CHECK(parse_queue_args(V{"requeue", "ALL"})->action == A::Requeue);
+  CHECK(parse_queue_args(V{"show", id})->ids == V{id});
+  CHECK_FALSE(parse_queue_args(V{"show"}));
+  CHECK_FALSE(parse_queue_args(V{"show", "ALL"}));
+  CHECK_FALSE(parse_queue_args(V{"show", id, id}));
+  CHECK_FALSE(parse_queue_args(V{"delete"}));
+  CHECK_FALSE(parse_queue_args(V{"delete", "ALL", id}));
+  // Names that are not queue IDs never become paths.
+  CHECK_FALSE(parse_queue_args(V{"delete", "../../etc/passwd"}));
+  CHECK_FALSE(parse_queue_args(V{"delete", "6752a1b20a1b2c3d4"}));
+  CHECK_FALSE(parse_queue_args(V{"purge", id}));
 }
