@@ -6,7 +6,8 @@
 //           trigger bytes from public/qmgr, bounded by trigger_timeout and
 //           64 bytes per client; replies from local are validated before
 //           they can mark a recipient done.
-// LIMITS    qmgr_message_active_limit, default_process_limit,
+// LIMITS    qmgr_message_active_limit, qmgr_message_recipient_limit,
+//           default_process_limit,
 //           local_destination_concurrency_limit, ipc_timeout, ipc_idle,
 //           queue_run_delay, minimal_backoff_time, maximal_backoff_time,
 //           maximal_queue_lifetime, bounce_queue_lifetime,

@@ -170,6 +170,7 @@ void Scheduler::load(const std::string& id) {
   m->env = std::move(*env);
   m->activated = now();
   msgs_.emplace(id, std::move(owned));
+  rcpts_in_memory_ += m->env.recipients.size();
   log::info(log::format(id, {{"from", "<" + m->env.sender + ">"},
                              {"size", m->env.content_size},
                              {"nrcpt", static_cast<unsigned long long>(m->env.recipients.size())}}) +
@@ -371,6 +372,7 @@ void Scheduler::finalize(Msg* m) {
     if (auto s = move_file(s_.queue_dir, "active", "deferred", id); !s) log::warning(s.error().message);
   }
   // An abandoned message (stop) stays in active/ for the next qmgr.
+  rcpts_in_memory_ -= m->env.recipients.size();
   msgs_.erase(id);
   // Room again: pick up what an earlier scan had to leave behind.
   if (!stopping_ && (backlog_ || deferred_wanted_)) {

@@ -12,7 +12,8 @@
 // failure is marked done only after its non-delivery report is queued
 // (durable in incoming/), so a crash may repeat a report, never lose one.
 //
-// LIMITS  qmgr_message_active_limit messages in memory; default_process_limit
+// LIMITS  qmgr_message_active_limit messages and qmgr_message_recipient_limit
+//         recipients in memory; default_process_limit
 //         concurrent deliveries; local_destination_concurrency_limit per
 //         recipient; ipc_timeout per request; ipc_idle per idle connection.
 #pragma once
@@ -54,6 +55,7 @@ class Scheduler {
 
   size_t in_flight() const { return busy_.size(); }
   size_t messages() const { return msgs_.size(); }
+  size_t recipients_in_memory() const { return rcpts_in_memory_; }
 
  private:
   struct Msg;
@@ -81,7 +83,12 @@ class Scheduler {
   void run_scans();
   void activate_incoming();
   void activate_deferred(bool all);
-  bool room() const { return msgs_.size() < s_.active_limit; }
+  // qmgr_message_active_limit messages and qmgr_message_recipient_limit
+  // recipients in memory; a message bigger than the recipient limit still
+  // gets in when nothing else is active, or it would never be delivered.
+  bool room() const {
+    return msgs_.size() < s_.active_limit && (msgs_.empty() || rcpts_in_memory_ < s_.recipient_limit);
+  }
   void load(const std::string& id);
   void kick();
   void dispatch();
@@ -109,6 +116,7 @@ class Scheduler {
   event::Loop& loop_;
   Settings s_;
   std::map<std::string, std::unique_ptr<Msg>> msgs_;
+  size_t rcpts_in_memory_ = 0;  // recipients of the messages in msgs_
   std::deque<Job> ready_;
   std::map<std::string, size_t> per_rcpt_;
   std::vector<std::unique_ptr<AgentConn>> idle_;

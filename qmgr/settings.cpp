@@ -11,6 +11,7 @@ Settings Settings::from(const config::MainCf& cf) {
   s.concurrency = std::max<size_t>(1, cf.get_int("default_process_limit"));
   s.rcpt_concurrency = std::max<size_t>(1, cf.get_int("local_destination_concurrency_limit"));
   s.active_limit = std::max<size_t>(1, cf.get_int("qmgr_message_active_limit"));
+  s.recipient_limit = std::max<size_t>(1, cf.get_int("qmgr_message_recipient_limit"));
   s.ipc_timeout = cf.get_time("ipc_timeout");
   s.ipc_idle = cf.get_time("ipc_idle");
   s.queue_run_delay = std::max(std::chrono::seconds(1), cf.get_time("queue_run_delay"));

@@ -17,6 +17,7 @@ struct Settings {
   size_t concurrency = 100;      // default_process_limit: local's maxproc
   size_t rcpt_concurrency = 2;   // local_destination_concurrency_limit
   size_t active_limit = 20000;   // qmgr_message_active_limit
+  size_t recipient_limit = 20000;  // qmgr_message_recipient_limit
   std::chrono::milliseconds ipc_timeout{3600 * 1000};
   std::chrono::milliseconds ipc_idle{5000};
   std::chrono::seconds queue_run_delay{300};

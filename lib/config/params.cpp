@@ -59,6 +59,7 @@ constexpr ParamDef kParams[] = {
     {"myhostname", "", T::String, "The internet hostname of this mail system; the default is the system hostname, with .localdomain appended when it has no dot."},
     {"myorigin", "$myhostname", T::String, "The domain name that locally-posted mail appears to come from, and that locally-posted mail is delivered to."},
     {"qmgr_message_active_limit", "20000", T::Int, "The maximal number of messages in the active queue."},
+    {"qmgr_message_recipient_limit", "20000", T::Int, "The maximal number of recipients held in memory by the queue manager; a message with more is still taken in when nothing else is active."},
     {"queue_directory", "/var/spool/buzon", T::String, "The location of the top-level queue directory."},
     {"queue_run_delay", "300s", T::Time, "The time between deferred queue scans by the queue manager."},
     {"recipient_delimiter", "", T::String, "The set of characters that can separate a user name from its address extension (user+foo), or empty for none."},

@@ -436,6 +436,40 @@ TEST_CASE("scheduler: qmgr_message_active_limit bounds the active queue", "[qmgr
   CHECK(q.count("incoming") + q.count("active") == 0);
 }
 
+TEST_CASE("scheduler: qmgr_message_recipient_limit bounds recipients in memory", "[qmgr][scheduler][limits]") {
+  TempQueue q;
+  // Two messages of 2 reach a limit of 4: the others wait for room.
+  for (int i = 0; i < 4; ++i) enqueue(q.dir, {"bob@example.test", "carol@example.test"});
+  event::Loop loop;
+  FakeAgent agent(loop, q.dir, always_sent(), 5ms);
+  auto cfg = settings_for(q);
+  cfg.recipient_limit = 4;
+  Scheduler s(loop, cfg);
+  s.start();
+  size_t max_rcpts = 0, max_msgs = 0;
+  REQUIRE(run_until(loop, [&] {
+    max_rcpts = std::max(max_rcpts, s.recipients_in_memory());
+    max_msgs = std::max(max_msgs, s.messages());
+    return agent.requests.size() == 8 && s.messages() == 0;
+  }));
+  CHECK(max_rcpts == 4);
+  CHECK(max_msgs == 2);
+  CHECK(q.count("incoming") + q.count("active") == 0);
+}
+
+TEST_CASE("scheduler: a message over qmgr_message_recipient_limit is still delivered", "[qmgr][scheduler][limits]") {
+  TempQueue q;
+  enqueue(q.dir, {"a@example.test", "b@example.test", "c@example.test"});
+  event::Loop loop;
+  FakeAgent agent(loop, q.dir, always_sent());
+  auto cfg = settings_for(q);
+  cfg.recipient_limit = 2;
+  Scheduler s(loop, cfg);
+  s.start();
+  REQUIRE(run_until(loop, [&] { return agent.requests.size() == 3 && s.messages() == 0; }));
+  CHECK(q.count("incoming") + q.count("active") == 0);
+}
+
 TEST_CASE("scheduler: stop waits for the reply in flight and leaves the rest", "[qmgr][scheduler]") {
   TempQueue q;
   std::string id = enqueue(q.dir, {"bob@example.test", "carol@example.test"});
