@@ -49,10 +49,52 @@ bool ipv4_literal_ok(std::string_view s) {
   }
 }
 
+}  // namespace
+
+size_t utf8_sequence(std::string_view s) {
+  if (s.empty()) return 0;
+  const auto b = [&](size_t i) { return static_cast<unsigned char>(s[i]); };
+  const unsigned char c = b(0);
+  size_t n;
+  unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
+  if (c >= 0xC2 && c <= 0xDF) {
+    n = 2;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    n = 3;
+    if (c == 0xE0) lo = 0xA0;  // overlong
+    if (c == 0xED) hi = 0x9F;  // surrogates
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    n = 4;
+    if (c == 0xF0) lo = 0x90;  // overlong
+    if (c == 0xF4) hi = 0x8F;  // beyond U+10FFFF
+  } else {
+    return 0;
+  }
+  if (s.size() < n || b(1) < lo || b(1) > hi) return 0;
+  for (size_t i = 2; i < n; ++i)
+    if (b(i) < 0x80 || b(i) > 0xBF) return 0;
+  return n;
+}
+
+bool valid_utf8(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    if (static_cast<unsigned char>(s[i]) < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t n = utf8_sequence(s.substr(i));
+    if (n == 0) return false;
+    i += n;
+  }
+  return true;
+}
+
+namespace {
+
 // The cursor-based parser for one path. Positions index into in_.
 class Parser {
  public:
-  Parser(std::string_view in, size_t pos) : in_(in), pos_(pos) {}
+  Parser(std::string_view in, size_t pos, bool utf8) : in_(in), pos_(pos), utf8_(utf8) {}
 
   size_t pos() const { return pos_; }
   bool at_end() const { return pos_ >= in_.size(); }
@@ -77,6 +119,9 @@ class Parser {
           out += static_cast<char>(q);
         } else if (is_qtext(c)) {
           out += static_cast<char>(c);
+        } else if (size_t n = utf8_at(pos_ - 1)) {
+          out.append(in_.substr(pos_ - 1, n));
+          pos_ += n - 1;
         } else {
           return false;
         }
@@ -86,7 +131,15 @@ class Parser {
     // Dot-string = Atom *("." Atom): no leading, trailing or double dots.
     while (true) {
       size_t start = pos_;
-      while (!at_end() && is_atext(static_cast<unsigned char>(in_[pos_]))) ++pos_;
+      while (!at_end()) {
+        if (is_atext(static_cast<unsigned char>(in_[pos_]))) {
+          ++pos_;
+        } else if (size_t n = utf8_at(pos_)) {
+          pos_ += n;
+        } else {
+          break;
+        }
+      }
       if (pos_ == start) return false;
       out.append(in_.substr(start, pos_ - start));
       if (peek() != '.') return true;
@@ -102,14 +155,22 @@ class Parser {
     size_t start = pos_;
     while (true) {
       size_t label = pos_;
-      while (!at_end() && (is_let_dig(static_cast<unsigned char>(in_[pos_])) || in_[pos_] == '-')) ++pos_;
+      while (!at_end()) {
+        if (is_let_dig(static_cast<unsigned char>(in_[pos_])) || in_[pos_] == '-') {
+          ++pos_;
+        } else if (size_t n = utf8_at(pos_)) {
+          pos_ += n;  // a U-label (RFC 6531 section 3.3)
+        } else {
+          break;
+        }
+      }
       size_t len = pos_ - label;
       // sub-domain = Let-dig [Ldh-str]: no hyphen at either end.
       if (len == 0 || in_[label] == '-' || in_[pos_ - 1] == '-') return false;
       if (len > kLabelMax) return false;
       if (peek() != '.') break;
       ++pos_;
-      if (at_end() || !is_let_dig(static_cast<unsigned char>(in_[pos_]))) {
+      if (at_end() || !(is_let_dig(static_cast<unsigned char>(in_[pos_])) || utf8_at(pos_))) {
         // The dot was the last character of the domain: strip it.
         out.append(in_.substr(start, pos_ - 1 - start));
         return true;
@@ -120,6 +181,9 @@ class Parser {
   }
 
  private:
+  // The UTF-8 sequence at i when UTF-8 is allowed, else 0.
+  size_t utf8_at(size_t i) const { return utf8_ ? utf8_sequence(in_.substr(i)) : 0; }
+
   bool literal(std::string& out) {
     size_t start = pos_;
     size_t close = in_.find(']', pos_);
@@ -141,11 +205,18 @@ class Parser {
 
   std::string_view in_;
   size_t pos_;
+  bool utf8_;
 };
 
 }  // namespace
 
 std::string Address::domain_lower() const { return str::lower(domain); }
+
+bool Address::is_ascii() const {
+  for (unsigned char c : local + domain)
+    if (c >= 0x80) return false;
+  return true;
+}
 
 bool is_dot_string(std::string_view s) {
   if (s.empty() || s.front() == '.' || s.back() == '.') return false;
@@ -153,12 +224,12 @@ bool is_dot_string(std::string_view s) {
   for (char c : s) {
     if (c == '.') {
       if (prev == '.') return false;
-    } else if (!is_atext(static_cast<unsigned char>(c))) {
+    } else if (!is_atext(static_cast<unsigned char>(c)) && static_cast<unsigned char>(c) < 0x80) {
       return false;
     }
     prev = c;
   }
-  return true;
+  return valid_utf8(s);
 }
 
 std::string Address::text() const {
@@ -188,7 +259,7 @@ Result<PathResult> parse(std::string_view arg, const PathOptions& opts, bool pat
   if (!opts.strict_brackets)
     while (pos < arg.size() && is_space(arg[pos])) ++pos;
   const size_t path_start = pos;
-  Parser p(arg, pos);
+  Parser p(arg, pos, opts.allow_utf8);
   const bool bracketed = p.eat('<');
   if (!bracketed && opts.strict_brackets) return malformed();
 
@@ -243,6 +314,7 @@ Result<Address> parse_mailbox(std::string_view text, bool allow_unqualified) {
   if (text.empty() || is_space(text.front()) || text.front() == '<') return malformed();
   PathOptions opts;
   opts.allow_unqualified = allow_unqualified;
+  opts.allow_utf8 = true;  // what smtpd accepted with SMTPUTF8 is read back
   auto r = parse(text, opts, false);
   if (!r) return r.error();
   // The whole input is the mailbox: no parameters, no trailing white space.

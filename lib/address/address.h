@@ -9,6 +9,10 @@
 //                                                  one trailing dot tolerated, stripped)
 //   address-literal = "[" IPv4 "]" / "[IPv6:" IPv6 "]"
 //
+// With allow_utf8 (SMTPUTF8, RFC 6531 section 3.3) local parts and domain
+// labels may also hold non-ASCII UTF-8 (well-formed, shortest form, no
+// surrogates); without it any 8-bit byte is malformed.
+//
 // Postfix leniencies that are kept (strict_rfc821_envelopes = no): the angle
 // brackets may be missing, and white space may follow the colon of
 // "MAIL FROM:". "user%host" and "user!host" are ordinary local parts: no
@@ -38,6 +42,8 @@ struct Address {
                        // brackets; empty for the null path and unqualified names
   bool is_null = false;  // the null reverse-path <>
 
+  // True when local part and domain are plain ASCII (no SMTPUTF8 needed).
+  bool is_ascii() const;
   // True for "[...]" domains.
   bool is_literal() const { return !domain.empty() && domain.front() == '['; }
   // Domain in lower case (DNS names and IPv6 literals compare case-insensitively).
@@ -53,6 +59,7 @@ struct PathOptions {
   bool allow_unqualified = false;  // "<user>" with no domain: the caller decides
                                    // (RCPT TO:<Postmaster>, local submission)
   bool strict_brackets = false;    // strict_rfc821_envelopes: require <...>
+  bool allow_utf8 = false;         // RFC 6531 UTF-8 local parts and U-labels
 };
 
 struct PathResult {
@@ -73,10 +80,19 @@ Result<PathResult> parse_path(std::string_view arg, const PathOptions& opts);
 // Parses one bare Mailbox (no brackets, no parameters, the whole input), e.g.
 // a recipient read back from a queue file. Same errors as parse_path, except
 // that kPathMax does not apply (there is no path; kLocalMax and kDomainMax do).
+// UTF-8 is allowed: the addresses smtpd accepted with SMTPUTF8 are read back.
 Result<Address> parse_mailbox(std::string_view text, bool allow_unqualified = false);
 
-// True when s is a valid RFC 5321 Dot-string (needs no quoting).
+// True when s is a valid RFC 5321 Dot-string (needs no quoting); non-ASCII
+// UTF-8 counts as atext (RFC 6531), so UTF-8 local parts are not quoted.
 bool is_dot_string(std::string_view s);
+
+// Length of the well-formed non-ASCII UTF-8 sequence (RFC 3629) at the
+// start of s, or 0 when there is none (an ASCII byte, a malformed, overlong
+// or surrogate sequence).
+size_t utf8_sequence(std::string_view s);
+// True when s is entirely well-formed UTF-8 (ASCII included).
+bool valid_utf8(std::string_view s);
 
 // Local part without its address extension: the text before the first of
 // the recipient_delimiter characters ("user+ext" -> "user" for "+"). A

@@ -301,3 +301,41 @@ TEST_CASE("address: strip_extension", "[address]") {
   CHECK(address::strip_extension("user+ext", "") == "user+ext");
   CHECK(address::strip_extension("+", "+") == "+");
 }
+
+TEST_CASE("address: UTF-8 only with allow_utf8 (RFC 6531)", "[address][utf8]") {
+  PathOptions u;
+  u.allow_utf8 = true;
+  const std::string jorg = "j\xC3\xB6rg";             // jörg
+  const std::string domain = "b\xC3\xBC" "cher.example";  // bücher.example
+  CHECK(err("<" + jorg + "@example.org>") == "malformed");
+  CHECK(err("<a@" + domain + ">") == "malformed");
+  auto a = ok("<" + jorg + "@" + domain + ">", u);
+  CHECK(a.local == jorg);
+  CHECK(a.domain == domain);
+  CHECK_FALSE(a.is_ascii());
+  CHECK(a.text() == jorg + "@" + domain);  // UTF-8 is atext: not quoted
+  CHECK(ok("<alice@example.org>", u).is_ascii());
+  CHECK(ok("<\"" + jorg + " x\"@example.org>", u).local == jorg + " x");
+  CHECK(ok("<\xE4\xB8\xAD@\xE4\xBE\x8B.\xE4\xB8\xAD\xE5\x9B\xBD.>", u).domain == "\xE4\xBE\x8B.\xE4\xB8\xAD\xE5\x9B\xBD");
+  // Malformed UTF-8 is malformed even with allow_utf8.
+  for (std::string bad : {"\xC3", "\xC0\xAF", "\xED\xA0\x80", "\xF4\x90\x80\x80", "\xFF", "\x80"}) {
+    INFO(Catch::Detail::stringify(bad));
+    CHECK(err("<a" + bad + "@example.org>", u) == "malformed");
+    CHECK(err("<a@x" + bad + ".example>", u) == "malformed");
+  }
+  // Queue files are read back with UTF-8 allowed.
+  CHECK(address::parse_mailbox(jorg + "@" + domain).ok());
+}
+
+TEST_CASE("address: utf8_sequence and valid_utf8", "[address][utf8]") {
+  CHECK(address::utf8_sequence("\xC3\xB6x") == 2);
+  CHECK(address::utf8_sequence("\xE2\x82\xAC") == 3);
+  CHECK(address::utf8_sequence("\xF0\x9F\x98\x80") == 4);
+  CHECK(address::utf8_sequence("a") == 0);
+  CHECK(address::utf8_sequence("\xE2\x82") == 0);
+  CHECK(address::utf8_sequence("\xE0\x80\x80") == 0);  // overlong
+  CHECK(address::valid_utf8("plain ascii"));
+  CHECK(address::valid_utf8("gr\xC3\xBC\xC3\x9F"));
+  CHECK_FALSE(address::valid_utf8("\xC3("));
+  CHECK_FALSE(address::valid_utf8("x\xFE"));
+}
