@@ -6,6 +6,7 @@
 #include "lib/core/strings.h"
 #include "lib/log/log.h"
 #include "smtpd/checks.h"
+#include "smtpd/esmtp_params.h"
 #include "smtpd/session.h"
 
 namespace buzon::smtpd {
@@ -17,7 +18,11 @@ constexpr std::array kCommands = {
     CommandDef{"DATA", &Session::cmd_data, true},  CommandDef{"RSET", &Session::cmd_rset, true},
     CommandDef{"NOOP", &Session::cmd_noop, true},  CommandDef{"VRFY", &Session::cmd_vrfy, false},
     CommandDef{"HELP", &Session::cmd_help, true},  CommandDef{"QUIT", &Session::cmd_quit, true},
+    CommandDef{"BDAT", &Session::cmd_bdat, true},
 };
+
+// RFC 6531 section 3.4, Postfix's text.
+constexpr std::string_view kNeedSmtputf8 = "553 5.6.7 Must declare SMTPUTF8 to send unicode address";
 
 // The HELO/EHLO argument goes into the Received: header and the log: keep
 // printable ASCII only, and no more than a domain name's worth.
@@ -25,24 +30,6 @@ std::string printable_helo(std::string_view arg) {
   arg = str::trim(arg);
   std::string out;
   for (char c : arg.substr(0, address::kDomainMax)) out += (c > 32 && c < 127) ? c : '?';
-  return out;
-}
-
-std::string_view ltrim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  return s;
-}
-
-// "SIZE=100 BODY=8BITMIME" -> {"SIZE", "100"}, {"BODY", "8BITMIME"}.
-std::vector<std::pair<std::string_view, std::string_view>> esmtp_params(std::string_view s) {
-  std::vector<std::pair<std::string_view, std::string_view>> out;
-  while (!(s = ltrim(s)).empty()) {
-    size_t end = s.find_first_of(" \t");
-    std::string_view p = s.substr(0, end);
-    s = end == std::string_view::npos ? std::string_view() : s.substr(end);
-    size_t eq = p.find('=');
-    out.emplace_back(p.substr(0, eq), eq == std::string_view::npos ? std::string_view() : p.substr(eq + 1));
-  }
   return out;
 }
 
@@ -77,15 +64,20 @@ void Session::cmd_ehlo(std::string_view arg) {
   if (!s_.disable_vrfy) lines.push_back("VRFY");
   lines.push_back("ENHANCEDSTATUSCODES");
   lines.push_back("8BITMIME");
+  lines.push_back("DSN");
+  if (s_.smtputf8) lines.push_back("SMTPUTF8");
+  lines.push_back("CHUNKING");
   for (size_t i = 0; i < lines.size(); ++i) reply((i + 1 < lines.size() ? "250-" : "250 ") + lines[i]);
 }
 
 void Session::cmd_mail(std::string_view arg) {
+  if (chunking_ || !chunk_failure_.empty()) return reply("503 5.5.1 Error: MAIL after BDAT");
   if (mail_) return reply("503 5.5.1 Error: nested MAIL command");
   if (!str::istarts_with(arg, "FROM:")) return reply("501 5.5.4 Syntax: MAIL FROM:<address>");
   address::PathOptions opts;
   opts.allow_null = true;
   opts.allow_unqualified = peer_.local;
+  opts.allow_utf8 = s_.smtputf8;
   auto path = address::parse_path(arg.substr(5), opts);
   if (!path) {
     log::info("NOQUEUE: warning: illegal address syntax (" + path.error().message + ") from " + peer_.label() +
@@ -97,23 +89,15 @@ void Session::cmd_mail(std::string_view arg) {
   // login; complete it as Postfix's append_at_myorigin does.
   if (!sender.is_null && sender.domain.empty()) sender.domain = s_.myorigin;
 
-  for (auto [key, value] : esmtp_params(path->params)) {
-    if (str::iequals(key, "SIZE")) {
-      // RFC 1870: the client's estimate; refuse early what cannot fit.
-      auto size = str::to_uint(value);
-      if (!size) return reply("501 5.5.4 Bad message size syntax");
-      if (s_.message_size_limit && *size > s_.message_size_limit)
-        return reply("552 5.3.4 Message size exceeds fixed limit");
-    } else if (str::iequals(key, "BODY")) {
-      // RFC 6152: content is stored as received either way.
-      if (!str::iequals(value, "7BIT") && !str::iequals(value, "8BITMIME"))
-        return reply("501 5.5.4 Unsupported BODY parameter");
-    } else {
-      return reply("555 5.5.4 Unsupported option: " + str::sanitize(key, 64));
-    }
-  }
+  auto params = parse_mail_params(path->params, s_.smtputf8);
+  if (!params.ok()) return reply(params.error);
+  if (!sender.is_ascii() && !params.value.smtputf8) return reply(kNeedSmtputf8);
+  // RFC 1870: the client's estimate; refuse early what cannot fit.
+  if (params.value.size && s_.message_size_limit && *params.value.size > s_.message_size_limit)
+    return reply("552 5.3.4 Message size exceeds fixed limit");
   mail_.emplace();
   mail_->sender = std::move(sender);
+  mail_->params = std::move(params.value);
   reply("250 2.1.0 Ok");
 }
 
@@ -132,6 +116,10 @@ void Session::write_sender_records() {
   }
   if (!helo_.empty()) attr("helo", helo_);
   attr("protocol", protocol());
+  // RFC 3461: the bounce code reads these back (doc/queue-file.md).
+  if (mail_->params.envid) attr("dsn_envid", *mail_->params.envid);
+  if (!mail_->params.ret.empty()) attr("dsn_ret", mail_->params.ret);
+  if (mail_->params.smtputf8) attr("smtputf8", "yes");
   if (!st) {
     queue_error(st.error());
     mail_->writer.reset();
@@ -139,19 +127,22 @@ void Session::write_sender_records() {
 }
 
 void Session::cmd_rcpt(std::string_view arg) {
+  if (chunking_ || !chunk_failure_.empty()) return reply("503 5.5.1 Error: RCPT after BDAT");
   if (!mail_) return reply("503 5.5.1 Error: need MAIL command");
   if (!str::istarts_with(arg, "TO:")) return reply("501 5.5.4 Syntax: RCPT TO:<address>");
   if (mail_->accepted >= s_.recipient_limit) return reply("452 4.5.3 Error: too many recipients", false);
   address::PathOptions opts;
   opts.allow_unqualified = true;  // check_recipient decides (Postmaster, local submission)
+  opts.allow_utf8 = s_.smtputf8;
   auto path = address::parse_path(arg.substr(3), opts);
   if (!path) {
     log::info(queue_id_or_noqueue() + ": warning: illegal address syntax (" + path.error().message + ") from " +
               peer_.label() + " in RCPT command: " + std::string(arg.substr(3)));
     return reply("501 5.1.3 Bad recipient address syntax");
   }
-  if (auto params = esmtp_params(path->params); !params.empty())
-    return reply("555 5.5.4 Unsupported option: " + str::sanitize(params.front().first, 64));
+  auto params = parse_rcpt_params(path->params);
+  if (!params.ok()) return reply(params.error);
+  if (!path->address.is_ascii() && !mail_->params.smtputf8) return reply(kNeedSmtputf8);
 
   RcptVerdict v = check_recipient(s_, path->address, peer_.local);
   if (!v.ok) {
@@ -177,7 +168,8 @@ void Session::cmd_rcpt(std::string_view arg) {
   // The same recipient twice in one transaction is delivered once (Postfix
   // does this in cleanup); the client still gets its 250.
   if (mail_->seen.insert(v.deliver_to).second) {
-    if (auto st = mail_->writer->recipient(v.deliver_to, v.original); !st) {
+    queue::RecipientDsn dsn{params.value.notify, params.value.orcpt};
+    if (auto st = mail_->writer->recipient(v.deliver_to, v.original, dsn); !st) {
       queue_error(st.error());
       reset_transaction();  // the file is unusable; the client starts over
       return reply("451 4.3.0 Error: queue file write error");
@@ -189,6 +181,7 @@ void Session::cmd_rcpt(std::string_view arg) {
 }
 
 void Session::cmd_data(std::string_view arg) {
+  if (chunking_ || !chunk_failure_.empty()) return reply("503 5.5.1 Error: DATA after BDAT");
   if (!arg.empty()) return reply("501 5.5.4 Syntax: DATA");
   if (!mail_) return reply("503 5.5.1 Error: need RCPT command");
   if (mail_->recipients.empty()) return reply("554 5.5.1 Error: no valid recipients");

@@ -34,6 +34,36 @@ size_t DataReader::feed(std::string_view in) {
   return i;
 }
 
+void DataReader::feed_chunk(std::string_view in) {
+  // LineStart and Mid behave alike here: a leading dot is content.
+  for (char c : in) {
+    if (state_ == State::MidCr) {
+      mid_cr(c);
+    } else {
+      state_ = State::Mid;
+      mid(c);
+    }
+  }
+  flush();
+}
+
+void DataReader::finish_chunks() {
+  if (state_ == State::MidCr) {
+    // A CR at the very end is content.
+    sum_.bare_cr = true;
+    content('\r');
+  }
+  if (in_headers_) {
+    if (!pending_.empty()) header_line_end();
+    if (in_headers_) end_of_headers();
+  } else if (state_ != State::LineStart) {
+    emit("\n");  // queue file lines end in LF, the last one too
+  }
+  state_ = State::LineStart;
+  done_ = true;
+  flush();
+}
+
 void DataReader::step(char c) {
   switch (state_) {
     case State::LineStart:
@@ -112,7 +142,7 @@ void DataReader::content(char c) {
   size_t field = pending_.size() + 1 + (continuation ? header_len_ : 0);
   if (field > limits_.header_size_limit) {
     in_headers_ = false;  // the rest is body; the bytes are kept
-    emit(pending_);
+    if (!(continuation && dropping_)) emit(pending_);
     pending_.clear();
   }
 }
@@ -138,11 +168,16 @@ void DataReader::header_line_end() {
     } else {
       end_of_headers();  // a message cannot start with a continuation
     }
-    emit(line);
-    emit("\n");
+    if (!(have_header_ && dropping_)) {
+      emit(line);
+      emit("\n");
+    }
   } else if (auto name = header_field_name(line)) {
     have_header_ = true;
     header_len_ = line.size() + 1;
+    dropping_ = false;
+    for (const auto& drop : limits_.drop_headers)
+      if (str::iequals(*name, drop)) dropping_ = true;
     if (str::iequals(*name, "Received")) ++sum_.received_headers;
     if (str::iequals(*name, "Date")) sum_.has_date = true;
     if (str::iequals(*name, "Message-ID") && !sum_.has_message_id) {
@@ -150,8 +185,10 @@ void DataReader::header_line_end() {
       sum_.message_id = std::string(str::trim(line.substr(line.find(':') + 1)));
     }
     if (str::iequals(*name, "From")) sum_.has_from = true;
-    emit(line);
-    emit("\n");
+    if (!dropping_) {
+      emit(line);
+      emit("\n");
+    }
   } else {
     end_of_headers();  // the body starts without an empty line
     emit(line);

@@ -18,6 +18,12 @@
 //    One header longer than header_size_limit (continuations included) ends
 //    header processing; the rest of the message is treated as body, as
 //    Postfix does. The content itself is never changed by that.
+//  - Header fields named in message_drop_headers (Bcc:, Resent-Bcc:,
+//    Content-Length:, Return-Path: by default, as Postfix's cleanup) are
+//    removed with their continuation lines.
+//  - BDAT (RFC 3030) content comes through feed_chunk() instead of feed():
+//    no end line and no dot transparency, the bytes are taken as they are;
+//    CRLF (and a bare LF) end lines, stored as LF, as for DATA.
 //
 // LIMITS  message_size_limit (counted as RFC 1870 counts SIZE: every line
 //         with a two-byte CRLF, transparency dots removed); beyond it the
@@ -28,6 +34,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "lib/core/result.h"
 #include "smtpd/settings.h"
@@ -51,6 +58,7 @@ class DataReader {
   struct Limits {
     unsigned long long message_size_limit = 0;  // 0: none
     size_t header_size_limit = 102400;
+    std::vector<std::string> drop_headers;      // lower-case field names
   };
   using Sink = std::function<Status(std::string_view)>;
   // Called once where the header section ends (not when header processing
@@ -64,6 +72,11 @@ class DataReader {
   // Consumes input up to and including the end-of-data line and returns how
   // many bytes it took; when done(), the rest of in is not message data.
   size_t feed(std::string_view in);
+  // BDAT: every byte of in is content (RFC 3030 section 2).
+  void feed_chunk(std::string_view in);
+  // BDAT LAST was read: a final line without line end is completed and the
+  // header section ended if it had not; done() is true afterwards.
+  void finish_chunks();
   bool done() const { return done_; }
   const DataSummary& summary() const { return sum_; }
   // The first error the sink returned; after one, nothing more is written.
@@ -92,6 +105,7 @@ class DataReader {
   bool done_ = false;
   bool in_headers_ = true;
   bool have_header_ = false;   // a header field was seen (continuations need one)
+  bool dropping_ = false;      // the current header field is in drop_headers
   size_t header_len_ = 0;      // bytes of the current header field so far
   std::string pending_;        // the current line, held while in the header section
   std::string out_;            // bytes for the sink, flushed in chunks

@@ -21,6 +21,14 @@ std::string rfc5322_date(std::time_t t) {
   return buf;
 }
 
+std::string with_protocol(bool ehlo, bool smtputf8, bool tls, bool authenticated) {
+  if (!ehlo) return "SMTP";  // SMTPUTF8 needs EHLO
+  std::string p = smtputf8 ? "UTF8SMTP" : "ESMTP";
+  if (tls) p += "S";
+  if (authenticated) p += "A";
+  return p;
+}
+
 std::string rfc_addr(std::string_view ip) {
   if (ip.find(':') != std::string_view::npos) return "IPv6:" + std::string(ip);
   return std::string(ip);

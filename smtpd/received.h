@@ -20,6 +20,11 @@ struct TraceInfo {
   std::string for_rcpt;     // the recipient when there is exactly one, else ""
 };
 
+// The "with" protocol of the Received: header (RFC 3848, RFC 6531 section
+// 3.7.3): SMTP after HELO, ESMTP after EHLO, UTF8SMTP when the transaction
+// used SMTPUTF8; TLS adds S and authentication A (ESMTPSA, UTF8SMTPSA).
+std::string with_protocol(bool ehlo, bool smtputf8, bool tls = false, bool authenticated = false);
+
 // RFC 5322 section 3.3 date-time in local time with a numeric zone:
 // "Tue, 3 Dec 2024 10:52:37 +0100". Independent of the C locale.
 std::string rfc5322_date(std::time_t t);

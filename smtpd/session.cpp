@@ -12,6 +12,7 @@ namespace buzon::smtpd {
 Session::Session(const Settings& settings, Peer peer)
     : s_(settings), peer_(std::move(peer)), counts_(command_table().size() + 1) {
   data_command_ = find_command("DATA");
+  bdat_command_ = find_command("BDAT");
 }
 
 Session::~Session() { end(!closed_); }
@@ -78,7 +79,16 @@ void Session::end(bool lost) {
 void Session::process() {
   size_t pos = 0;
   while (pos < in_.size() && !closed_) {
-    if (data_) {
+    if (chunk_.active) {
+      size_t n = static_cast<size_t>(std::min<unsigned long long>(chunk_.remaining, in_.size() - pos));
+      take_chunk_bytes(std::string_view(in_).substr(pos, n));
+      pos += n;
+      if (chunk_.remaining > 0) break;
+      end_chunk();
+      check_error_limit();
+      continue;
+    }
+    if (data_ && !chunking_) {
       pos += data_->feed(std::string_view(in_).substr(pos));
       if (!data_->done()) break;
       end_data();
@@ -126,6 +136,13 @@ void Session::command_line(std::string_view line, bool bare_lf) {
     log::info("NOQUEUE: reject: bare <LF> in command from " + peer_.label());
     return reply("550 5.5.2 Error: bare <LF> received");
   }
+  // RFC 6531 section 3.3: with SMTPUTF8, 8-bit command text must be UTF-8
+  // (it reaches addresses, the log and queue files).
+  if (s_.smtputf8 && !address::valid_utf8(line)) {
+    last_verb_ = "UNKNOWN";
+    reply("500 5.5.2 Error: bad UTF-8 syntax");
+    return count(counts_.size() - 1, false);
+  }
   // Once the server is stopping, a session between transactions may still
   // say goodbye but starts nothing new.
   if (stopping_ && !in_transaction()) {
@@ -161,8 +178,10 @@ void Session::dispatch(std::string_view line) {
   last_verb_ = std::string(table[index].name);
   last_code_ = 0;
   (this->*table[index].handler)(arg);
-  // An accepted DATA is counted when its data ends.
-  if (index == data_command_ && data_) return;
+  // An accepted DATA is counted when its data ends, a BDAT when its chunk
+  // was read.
+  if (index == data_command_ && data_ && !chunking_) return;
+  if (index == bdat_command_ && chunk_.active) return;
   count(index, last_code_ > 0 && last_code_ < 400);
 }
 
@@ -198,7 +217,12 @@ void Session::check_error_limit() {
 }
 
 void Session::reset_transaction() {
-  // Destroying an uncommitted Writer removes its file from tmp/.
+  // Destroying an uncommitted Writer removes its file from tmp/. The
+  // DataReader writes to it, so it goes first.
+  data_.reset();
+  chunking_ = false;
+  chunked_size_ = 0;
+  chunk_failure_.clear();
   mail_.reset();
 }
 
@@ -223,7 +247,7 @@ void Session::queue_error(const Error& e) {
 
 // ---- DATA
 
-Status Session::start_content() {
+Status Session::start_content(bool chunked) {
   Transaction& t = *mail_;
   const std::time_t now = std::time(nullptr);
   data_started_ = now;
@@ -235,7 +259,7 @@ Status Session::start_content() {
   ti.uid = peer_.uid;
   ti.hostname = s_.hostname;
   ti.mail_name = s_.mail_name;
-  ti.protocol = protocol();
+  ti.protocol = with_protocol(ehlo_, t.params.smtputf8);
   ti.queue_id = t.writer->id();
   if (t.recipients.size() == 1) ti.for_rcpt = t.recipients.front();
   Status st = t.writer->begin_content();
@@ -246,8 +270,9 @@ Status Session::start_content() {
   }
 
   DataReader::Limits limits;
-  limits.message_size_limit = s_.message_size_limit;
+  limits.message_size_limit = chunked ? 0 : s_.message_size_limit;
   limits.header_size_limit = s_.header_size_limit;
+  limits.drop_headers = s_.drop_headers;
   DataReader::HeaderEnd header_end;
   if (peer_.local) {
     // Postfix's cleanup completes mail from local submitters (sendmail):
@@ -269,11 +294,11 @@ Status Session::start_content() {
   return {};
 }
 
-void Session::end_data() {
+void Session::end_data(bool chunked) {
   const DataSummary sum = data_->summary();
   std::optional<Error> sink_error = data_->sink_error();
   data_.reset();
-  last_verb_ = "END-OF-MESSAGE";
+  if (!chunked) last_verb_ = "END-OF-MESSAGE";
   Transaction& t = *mail_;
   const std::string id = t.writer->id();
 
@@ -283,12 +308,15 @@ void Session::end_data() {
     refusal = "451 4.3.0 Error: queue file write error";
   } else if (sum.too_big) {
     refusal = "552 5.3.4 Error: message file too big";
-  } else if (s_.bare_newline == BareNewline::Reject && sum.bare_lf) {
+  } else if (!chunked && s_.bare_newline == BareNewline::Reject && sum.bare_lf) {
+    // BDAT content is binary-transparent (RFC 3030): no line rules apply.
     refusal = "550 5.5.2 Error: bare <LF> received";
-  } else if (s_.bare_newline == BareNewline::Reject && sum.bare_cr) {
+  } else if (!chunked && s_.bare_newline == BareNewline::Reject && sum.bare_cr) {
     refusal = "550 5.5.2 Error: bare <CR> received";
-  } else if (sum.received_headers > s_.hopcount_limit) {
-    refusal = "554 5.4.6 Error: too many hops";
+  } else if (sum.received_headers + 1 >= s_.hopcount_limit) {
+    // Postfix's cleanup counts the Received: smtpd prepends too, and
+    // refuses at hopcount_limit (a mail loop: RFC 5321 section 6.3).
+    refusal = "554 5.4.0 Error: too many hops";
   }
   if (refusal.empty()) {
     if (auto st = t.writer->commit(); !st) {
@@ -297,16 +325,16 @@ void Session::end_data() {
     }
   }
   if (!refusal.empty()) {
-    if (refusal[0] == '5') log_reject("END-OF-MESSAGE", refusal);
+    if (refusal[0] == '5') log_reject(chunked ? "BDAT" : "END-OF-MESSAGE", refusal);
     reply(refusal);
-    count(data_command_, false);
+    count(chunked ? bdat_command_ : data_command_, false);
     return reset_transaction();
   }
   // Postfix's cleanup logs the Message-ID; qmgr logs from=, size=, nrcpt=.
   std::string mid = sum.has_message_id ? sum.message_id : t.added_message_id;
   if (!mid.empty()) log::info(id, {{"message-id", mid}});
   reply("250 2.0.0 Ok: queued as " + id);
-  count(data_command_, true);
+  count(chunked ? bdat_command_ : data_command_, true);
   queued_ = true;
   errors_ = 0;  // smtpd_hard_error_limit counts errors "without delivering mail"
   reset_transaction();

@@ -30,6 +30,7 @@
 #include "lib/address/address.h"
 #include "lib/queue/queue.h"
 #include "smtpd/data.h"
+#include "smtpd/esmtp_params.h"
 #include "smtpd/peer.h"
 #include "smtpd/settings.h"
 
@@ -80,15 +81,27 @@ class Session {
   void cmd_quit(std::string_view arg);
   void cmd_help(std::string_view arg);
   void cmd_vrfy(std::string_view arg);
+  void cmd_bdat(std::string_view arg);  // bdat.cpp
 
  private:
   struct Transaction {
     address::Address sender;
+    MailParams params;                    // MAIL FROM parameters (DSN, SMTPUTF8)
     std::optional<queue::Writer> writer;
     std::vector<std::string> recipients;  // as accepted (for Received: "for" and the log)
     std::set<std::string> seen;           // duplicate recipients are queued once
     size_t accepted = 0;                  // accepted RCPT commands, duplicates included
     std::string added_message_id;         // the Message-ID smtpd added, if any
+  };
+  // The BDAT chunk being read (RFC 3030): its bytes are content, or are
+  // discarded when the chunk is refused (the reply is sent once the chunk
+  // has been read, so that pipelined replies stay in order).
+  struct Chunk {
+    bool active = false;
+    unsigned long long size = 0;
+    unsigned long long remaining = 0;
+    bool last = false;
+    std::string refusal;  // the reply when the chunk is refused, else empty
   };
   struct Count {
     unsigned ok = 0;
@@ -107,8 +120,12 @@ class Session {
   void too_long();
   void check_error_limit();
   void write_sender_records();
-  void end_data();
-  Status start_content();
+  void end_data(bool chunked = false);
+  void take_chunk_bytes(std::string_view bytes);
+  void end_chunk();
+  // Starts the message content (Received: header, DataReader). chunked:
+  // BDAT, whose size limit the session checks per chunk.
+  Status start_content(bool chunked = false);
   void reset_transaction();
   void count(size_t command, bool ok);
   std::string queue_id_or_noqueue() const;
@@ -133,13 +150,18 @@ class Session {
   std::string helo_;          // printable HELO/EHLO argument
   bool ehlo_ = false;
   std::optional<Transaction> mail_;
-  std::unique_ptr<DataReader> data_;
+  std::unique_ptr<DataReader> data_;  // DATA, or the message of a BDAT transaction
+  bool chunking_ = false;             // a BDAT transaction: data_ takes chunks between commands
+  unsigned long long chunked_size_ = 0;  // BDAT bytes of this message so far
+  std::string chunk_failure_;         // a BDAT transaction failed: every chunk up to LAST gets this reply
+  Chunk chunk_;
   std::time_t data_started_ = 0;
 
   // Command counts for the disconnect line, in command table order; the
   // last slot counts unrecognized commands.
   std::vector<Count> counts_;
   size_t data_command_ = 0;  // table index of DATA, counted when the data ends
+  size_t bdat_command_ = 0;  // table index of BDAT, counted when its chunk ends
 };
 
 }  // namespace buzon::smtpd

@@ -41,6 +41,8 @@ Result<Settings> load_settings(const config::MainCf& cf) {
   s.message_size_limit = cf.get_size("message_size_limit");
   s.header_size_limit = clamp_to<size_t>(cf.get_size("header_size_limit"));
   s.hopcount_limit = clamp_to<unsigned>(cf.get_int("hopcount_limit"));
+  for (const auto& h : cf.get_list("message_drop_headers")) s.drop_headers.push_back(str::lower(h));
+  s.smtputf8 = cf.get_bool("smtputf8_enable");
   s.hard_error_limit = clamp_to<unsigned>(cf.get_int("smtpd_hard_error_limit"));
   s.timeout = cf.get_time("smtpd_timeout");
   s.disable_vrfy = cf.get_bool("disable_vrfy_command");

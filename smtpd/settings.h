@@ -34,6 +34,8 @@ struct Settings {
   unsigned long long message_size_limit = 0;    // 0: no limit
   size_t header_size_limit = 102400;
   unsigned hopcount_limit = 50;
+  std::vector<std::string> drop_headers;        // message_drop_headers, lower case
+  bool smtputf8 = true;                         // smtputf8_enable
   unsigned hard_error_limit = 20;
   std::chrono::seconds timeout{300};            // smtpd_timeout
   bool disable_vrfy = true;

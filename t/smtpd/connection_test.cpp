@@ -340,7 +340,7 @@ void start_busy_and_idle(End& busy, End& idle, const std::string& subject) {
             "\r\n");
   REQUIRE(wait_for_text(busy, "354 "));
   idle.send("EHLO i\r\n");
-  REQUIRE(wait_for_text(idle, "250 8BITMIME"));
+  REQUIRE(wait_for_text(idle, "250 CHUNKING"));
 }
 
 }  // namespace

@@ -257,3 +257,53 @@ TEST_CASE("data: header_field_name", "[data]") {
   CHECK_FALSE(smtpd::header_field_name(" Subject: x"));
   CHECK_FALSE(smtpd::header_field_name(""));
 }
+
+namespace {
+// BDAT: the chunks as the client sent them, then LAST.
+std::string run_chunks(const std::vector<std::string>& chunks, DataReader::Limits limits = {},
+                       DataReader::HeaderEnd hook = {}) {
+  std::string stored;
+  DataReader d(limits, [&](std::string_view b) {
+    stored.append(b);
+    return Status{};
+  }, std::move(hook));
+  for (const auto& c : chunks) d.feed_chunk(c);
+  CHECK_FALSE(d.done());
+  d.finish_chunks();
+  CHECK(d.done());
+  return stored;
+}
+}  // namespace
+
+TEST_CASE("data: BDAT chunks are content as they are, lines stored with LF", "[data][bdat]") {
+  // No end line and no transparency: ".\r\n" and "..x" are content.
+  CHECK(run_chunks({"S: a\r\n\r\n.\r\n..x\r\n"}) == "S: a\n\n.\n..x\n");
+  // A CRLF split across chunks is one line end; bare CR is content, bare LF a line end.
+  CHECK(run_chunks({"a\r", "\nb\rc\n", "d\r\n"}) == "a\nb\rc\nd\n");
+  // The last line without line end is completed; a final CR is content.
+  CHECK(run_chunks({"S: a\r\n\r\nend"}) == "S: a\n\nend\n");
+  CHECK(run_chunks({"x\r\n\r\nend\r"}) == "x\n\nend\r\n");
+  // Header only, without line end: the header section ends at LAST.
+  auto hook = [](const DataSummary& s) { return s.has_date ? std::string() : std::string("Date: now\n"); };
+  CHECK(run_chunks({"Subject: s"}, {}, hook) == "Subject: s\nDate: now\n");
+  CHECK(run_chunks({}, {}, hook) == "Date: now\n");
+  CHECK(run_chunks({""}) == "");
+}
+
+TEST_CASE("data: message_drop_headers removes fields with their continuations", "[data]") {
+  DataReader::Limits limits;
+  limits.drop_headers = {"bcc", "resent-bcc", "return-path", "content-length"};
+  const std::string in = "To: a\r\nBcc: secret@example.test,\r\n\tother@example.test\r\nBCC : x\r\n"
+                         "Resent-Bcc: y\r\nReturn-Path: <z>\r\nContent-Length: 5\r\nSubject: s\r\n"
+                         " folded\r\n\r\nBcc: in the body\r\n.\r\n";
+  const std::string kept = "To: a\nSubject: s\n folded\n\nBcc: in the body\n";
+  for (size_t chunk : {size_t{0}, size_t{1}, size_t{5}}) {
+    INFO("chunk size " << chunk);
+    Run r = run(in, chunk, limits);
+    CHECK(r.done);
+    CHECK(r.stored == kept);
+  }
+  CHECK(run_chunks({in.substr(0, in.size() - 3)}, limits) == kept);
+  // Without the list nothing is dropped.
+  CHECK(run(in).stored.find("Bcc: secret") != std::string::npos);
+}

@@ -37,12 +37,12 @@ TEST_CASE("session: EHLO keywords", "[session]") {
   Client c(f);
   CHECK(c.say("EHLO client.example\r\n") ==
         "250-mx.example.test\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n250-ENHANCEDSTATUSCODES\r\n"
-        "250 8BITMIME\r\n");
+        "250-8BITMIME\r\n250-DSN\r\n250-SMTPUTF8\r\n250 CHUNKING\r\n");
   Fixture g("disable_vrfy_command = no\nmessage_size_limit = 0\n");
   Client d(g);
   CHECK(d.say("ehlo x\r\n") ==
         "250-mx.example.test\r\n250-PIPELINING\r\n250-SIZE\r\n250-VRFY\r\n250-ENHANCEDSTATUSCODES\r\n"
-        "250 8BITMIME\r\n");
+        "250-8BITMIME\r\n250-DSN\r\n250-SMTPUTF8\r\n250 CHUNKING\r\n");
   CHECK(d.say("EHLO\r\n") == "501 5.5.4 Syntax: EHLO hostname\r\n");
 }
 
@@ -57,7 +57,7 @@ TEST_CASE("session: HELO, NOOP, RSET, HELP, QUIT", "[session]") {
   CHECK(c.say("RSET x\r\n") == "501 5.5.4 Syntax: RSET\r\n");
   // Blanks around the verb and trailing blanks are tolerated, as in Postfix.
   CHECK(c.say("RSET \t\r\n  noop\r\nRSET\tx\r\n") == "250 2.0.0 Ok\r\n250 2.0.0 Ok\r\n501 5.5.4 Syntax: RSET\r\n");
-  CHECK(c.say("HELP\r\n") == "214 2.0.0 Commands: EHLO HELO MAIL RCPT DATA RSET NOOP HELP QUIT\r\n");
+  CHECK(c.say("HELP\r\n") == "214 2.0.0 Commands: EHLO HELO MAIL RCPT DATA RSET NOOP HELP QUIT BDAT\r\n");
   CHECK(c.say("QUIT now\r\n") == "501 5.5.4 Syntax: QUIT\r\n");
   CHECK_FALSE(c.last.close);
   CHECK(c.say("quit\r\n") == "221 2.0.0 Bye\r\n");
@@ -80,7 +80,7 @@ TEST_CASE("session: unknown commands and bad syntax", "[session]") {
   CHECK(c.say("RCPT TO:<b ob@example.test>\r\n") == "501 5.1.3 Bad recipient address syntax\r\n");
   CHECK(c.say("RCPT TO:<>\r\n") == "501 5.1.3 Bad recipient address syntax\r\n");
   CHECK(c.say("RCPT TO:<bob>\r\n") == "501 5.1.3 Bad recipient address syntax\r\n");
-  CHECK(c.say("RCPT TO:<bob@example.test> NOTIFY=NEVER\r\n") == "555 5.5.4 Unsupported option: NOTIFY\r\n");
+  CHECK(c.say("RCPT TO:<bob@example.test> XYZ=1\r\n") == "555 5.5.4 Unsupported option: XYZ=1\r\n");
   CHECK(c.say("DATA now\r\n") == "501 5.5.4 Syntax: DATA\r\n");
 }
 
@@ -105,13 +105,50 @@ TEST_CASE("session: MAIL parameters", "[session]") {
   CHECK(c.say("MAIL FROM:<a@b.example> SIZE=1001\r\n") == "552 5.3.4 Message size exceeds fixed limit\r\n");
   CHECK(c.say("MAIL FROM:<a@b.example> SIZE=x\r\n") == "501 5.5.4 Bad message size syntax\r\n");
   CHECK(c.say("MAIL FROM:<a@b.example> SIZE=\r\n") == "501 5.5.4 Bad message size syntax\r\n");
-  CHECK(c.say("MAIL FROM:<a@b.example> BODY=BINARYMIME\r\n") == "501 5.5.4 Unsupported BODY parameter\r\n");
-  CHECK(c.say("MAIL FROM:<a@b.example> AUTH=<>\r\n") == "555 5.5.4 Unsupported option: AUTH\r\n");
+  CHECK(c.say("MAIL FROM:<a@b.example> BODY=BINARYMIME\r\n") == "555 5.5.4 Unsupported option: BODY=BINARYMIME\r\n");
+  CHECK(c.say("MAIL FROM:<a@b.example> AUTH=<>\r\n") == "555 5.5.4 Unsupported option: AUTH=<>\r\n");
   CHECK(c.say("MAIL FROM:<a@b.example> body=7bit\r\n") == "250 2.1.0 Ok\r\n");
   // Postfix leniencies: space after the colon, no angle brackets.
   CHECK(c.say("RSET\r\nMAIL FROM: <a@b.example>\r\n") == "250 2.0.0 Ok\r\n250 2.1.0 Ok\r\n");
   CHECK(c.say("RSET\r\nMAIL FROM:a@b.example SIZE=5\r\n") == "250 2.0.0 Ok\r\n250 2.1.0 Ok\r\n");
   CHECK(c.say("RSET\r\nMAIL  FROM:<a@b.example>  \r\n") == "250 2.0.0 Ok\r\n250 2.1.0 Ok\r\n");
+}
+
+TEST_CASE("session: DSN parameters are stored in the queue file (RFC 3461)", "[session][dsn]") {
+  Fixture f;
+  Client c(f);
+  CHECK(codes(c.say("EHLO c\r\nMAIL FROM:<alice@example.test> RET=HDRS ENVID=id+2B1\r\n"
+                    "RCPT TO:<bob@example.test> NOTIFY=SUCCESS,DELAY ORCPT=rfc822;Bob+2Bx@example.test\r\n"
+                    "RCPT TO:<alice@example.test>\r\n"
+                    "RCPT TO:<postmaster@example.test> NOTIFY=NEVER\r\nDATA\r\nx\r\n.\r\n")) ==
+        Codes{"250", "250", "250", "250", "250", "354", "250"});
+  auto m = f.only();
+  CHECK(m.env.attr("dsn_envid") == "id+1");
+  CHECK(m.env.attr("dsn_ret") == "HDRS");
+  REQUIRE(m.env.recipients.size() == 3);
+  CHECK(m.env.recipients[0].dsn.notify == (queue::kNotifySuccess | queue::kNotifyDelay));
+  CHECK(m.env.recipients[0].dsn.orcpt == "rfc822;Bob+x@example.test");
+  CHECK(m.env.recipients[1].dsn.notify == 0);
+  CHECK(m.env.recipients[1].dsn.orcpt.empty());
+  CHECK(m.env.recipients[2].dsn.notify == queue::kNotifyNever);
+
+  // Without DSN parameters there are no DSN records; bad ones are 501 5.5.4.
+  Fixture g;
+  Client d(g);
+  std::string out = d.say("EHLO c\r\nMAIL FROM:<> RET=NONE\r\nMAIL FROM:<> ENVID=a+\r\nMAIL FROM:<>\r\n"
+              "RCPT TO:<bob@example.test> NOTIFY=NEVER,SUCCESS\r\nRCPT TO:<bob@example.test> ORCPT=rfc822\r\n"
+              "RCPT TO:<bob@example.test> FOO=1\r\nRCPT TO:<bob@example.test>\r\nDATA\r\nx\r\n.\r\n");
+  auto m2 = g.only();
+  CHECK(out ==
+        "250-mx.example.test\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n250-ENHANCEDSTATUSCODES\r\n"
+        "250-8BITMIME\r\n250-DSN\r\n250-SMTPUTF8\r\n250 CHUNKING\r\n"
+        "501 5.5.4 Bad RET parameter syntax\r\n501 5.5.4 Bad ENVID parameter syntax\r\n250 2.1.0 Ok\r\n"
+        "501 5.5.4 Error: Bad NOTIFY parameter syntax\r\n501 5.5.4 Error: Bad ORCPT parameter syntax\r\n"
+        "555 5.5.4 Unsupported option: FOO=1\r\n250 2.1.5 Ok\r\n354 End data with <CR><LF>.<CR><LF>\r\n"
+        "250 2.0.0 Ok: queued as " + m2.env.id + "\r\n");
+  CHECK(m2.env.attr("dsn_envid").empty());
+  CHECK(m2.env.attr("dsn_ret").empty());
+  CHECK(m2.env.recipients[0].dsn.notify == 0);
 }
 
 TEST_CASE("session: a pipelined group is answered in one chunk, in order", "[session][pipelining]") {
@@ -268,27 +305,31 @@ TEST_CASE("session: hopcount_limit at limit and limit+1", "[session][limits]") {
     for (int i = 0; i < n; ++i) h += "Received: from hop" + std::to_string(i) + "\r\n";
     return h + "Subject: loop\r\n\r\nbody\r\n.\r\n";
   };
-  Fixture f("hopcount_limit = 3\n");
+  // As in Postfix, smtpd's own Received: counts: the message is refused when
+  // it would be queued with hopcount_limit of them.
+  Fixture f("hopcount_limit = 4\n");
   Client c(f);
-  CHECK(codes(send_message(c, hops(3))).back() == "250");
+  CHECK(codes(send_message(c, hops(2))).back() == "250");
   CHECK(f.incoming().size() == 1);
-  CHECK(c.say("MAIL FROM:<>\r\nRCPT TO:<bob@example.test>\r\nDATA\r\n" + hops(4)).find("554 5.4.6 Error: too many hops\r\n") !=
+  CHECK(c.say("MAIL FROM:<>\r\nRCPT TO:<bob@example.test>\r\nDATA\r\n" + hops(3)).find("554 5.4.0 Error: too many hops\r\n") !=
         std::string::npos);
   CHECK(f.incoming().size() == 1);
   CHECK(f.files("tmp").empty());
+  CHECK(f.maillog().find(": reject: END-OF-MESSAGE from unknown[192.0.2.1]: 554 5.4.0 Error: too many hops;") !=
+        std::string::npos);
 }
 
 TEST_CASE("session: header_size_limit ends header processing", "[session][limits]") {
-  // A 30-byte header field ahead of 2 Received: headers with hopcount_limit 1.
+  // A 30-byte header field ahead of 2 Received: headers with hopcount_limit 2.
   const std::string big = "X-Big: " + std::string(22, 'x') + "\r\n";  // 29 + LF = 30 bytes stored
   const std::string msg = big + "Received: a\r\nReceived: b\r\n\r\nbody\r\n.\r\n";
   {
-    Fixture f("hopcount_limit = 1\nheader_size_limit = 30\n");
+    Fixture f("hopcount_limit = 2\nheader_size_limit = 30\n");
     Client c(f);
-    CHECK(send_message(c, msg).find("554 5.4.6") != std::string::npos);  // still counted
+    CHECK(send_message(c, msg).find("554 5.4.0") != std::string::npos);  // still counted
   }
   {
-    Fixture f("hopcount_limit = 1\nheader_size_limit = 29\n");
+    Fixture f("hopcount_limit = 2\nheader_size_limit = 29\n");
     Client c(f);
     CHECK(codes(send_message(c, msg)).back() == "250");  // the rest was body
     auto m = f.only();
@@ -466,7 +507,7 @@ TEST_CASE("session: VRFY", "[session]") {
   CHECK(d.say("VRFY nobody\r\n").substr(0, 9) == "550 5.1.1");
   CHECK(d.say("VRFY\r\n") == "501 5.5.4 Syntax: VRFY address\r\n");
   CHECK(d.say("VRFY a b c\r\n") == "501 5.1.3 Bad recipient address syntax\r\n");
-  CHECK(d.say("HELP\r\n") == "214 2.0.0 Commands: EHLO HELO MAIL RCPT DATA RSET NOOP VRFY HELP QUIT\r\n");
+  CHECK(d.say("HELP\r\n") == "214 2.0.0 Commands: EHLO HELO MAIL RCPT DATA RSET NOOP VRFY HELP QUIT BDAT\r\n");
 }
 
 TEST_CASE("session: path length limit at limit and limit+1", "[session][limits]") {
@@ -624,4 +665,149 @@ TEST_CASE("session: the Message-ID is logged, the one sent or the one added", "[
   REQUIRE(at != std::string::npos);
   std::string added = n.content.substr(at + 12, n.content.find('\n', at) - at - 12);
   CHECK(g.maillog().find(n.env.id + ": message-id=" + added) != std::string::npos);
+}
+
+// ---- BDAT (RFC 3030)
+
+namespace {
+const char* kBdatEnvelope = "EHLO c\r\nMAIL FROM:<alice@example.test>\r\nRCPT TO:<bob@example.test>\r\n";
+std::string bdat(const std::string& chunk, bool last = false) {
+  return "BDAT " + std::to_string(chunk.size()) + (last ? " LAST" : "") + "\r\n" + chunk;
+}
+std::string body_of(const QueuedMessage& m) { return m.content.substr(m.content.find('\n', m.content.find("; ")) + 1); }
+}  // namespace
+
+TEST_CASE("session: BDAT chunks, pipelined, binary-transparent content", "[session][bdat]") {
+  Fixture f;
+  Client c(f);
+  // CRLF split across chunks, a leading dot, a lone "." line, a bare CR and
+  // a bare LF: none of them is special inside BDAT.
+  const std::string one = "Subject: b\r\n\r\n.lead\r\n.\r", two = "\nbare\rcr\nlf\r\n";
+  std::string out = c.say(std::string(kBdatEnvelope) + bdat(one) + bdat(two) + bdat("tail", true) + "QUIT\r\n");
+  auto m = f.only();
+  CHECK(out.substr(out.find("250 2.1.5")) == "250 2.1.5 Ok\r\n250 2.0.0 Ok: " + std::to_string(one.size()) +
+                                                 " bytes\r\n250 2.0.0 Ok: " + std::to_string(two.size()) +
+                                                 " bytes\r\n250 2.0.0 Ok: queued as " + m.env.id +
+                                                 "\r\n221 2.0.0 Bye\r\n");
+  CHECK(body_of(m) == "Subject: b\n\n.lead\n.\nbare\rcr\nlf\ntail\n");
+  c.session.end(false);
+  CHECK(f.maillog().find("ehlo=1 mail=1 rcpt=1 quit=1 bdat=3 commands=7") != std::string::npos);
+}
+
+TEST_CASE("session: BDAT byte by byte, and BDAT 0 LAST", "[session][bdat]") {
+  Fixture f;
+  Client c(f);
+  c.say(kBdatEnvelope);
+  std::string all = bdat("Subject: x\r\n\r\nhello\r\n") + "BDAT 0 LAST\r\n";
+  std::string out;
+  for (char ch : all) out += c.say(std::string(1, ch));
+  auto m = f.only();
+  CHECK(out == "250 2.0.0 Ok: 21 bytes\r\n250 2.0.0 Ok: queued as " + m.env.id + "\r\n");
+  CHECK(body_of(m) == "Subject: x\n\nhello\n");
+  // A message that is only BDAT 0 LAST is an empty message.
+  Fixture g;
+  Client d(g);
+  CHECK(codes(d.say(std::string(kBdatEnvelope) + "BDAT 0 LAST\r\n")).back() == "250");
+  CHECK(body_of(g.only()).empty());
+}
+
+TEST_CASE("session: BDAT sequence errors and syntax", "[session][bdat]") {
+  Fixture f;
+  Client c(f);
+  // Without MAIL/RCPT the chunk is read and discarded, then refused.
+  CHECK(c.say("BDAT 6\r\nRSET\r\nNOOP\r\n") == "503 5.5.1 Error: need RCPT command\r\n250 2.0.0 Ok\r\n");
+  CHECK(c.say("MAIL FROM:<>\r\nBDAT 3 LAST\r\nabc") == "250 2.1.0 Ok\r\n554 5.5.1 Error: no valid recipients\r\n");
+  CHECK(c.say("RSET\r\nBDAT 1 MORE\r\nx") == "250 2.0.0 Ok\r\n501 5.5.4 Syntax: BDAT count [LAST]\r\n");
+  CHECK(c.say("MAIL FROM:<>\r\nRCPT TO:<bob@example.test>\r\nBDAT 0\r\n") ==
+        "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n551 5.7.1 Null BDAT request\r\n");
+  // The failed transaction refuses its chunks up to LAST, then is over.
+  CHECK(c.say(bdat("x") + bdat("y", true) + "RCPT TO:<bob@example.test>\r\n") ==
+        "551 5.7.1 Null BDAT request\r\n551 5.7.1 Null BDAT request\r\n503 5.5.1 Error: need MAIL command\r\n");
+  CHECK(f.incoming().empty());
+  CHECK(f.files("tmp").empty());
+  // DATA, MAIL, RCPT inside a BDAT transaction.
+  CHECK(c.say(std::string(kBdatEnvelope) + bdat("a\r\n") + "DATA\r\nMAIL FROM:<>\r\nRCPT TO:<alice@example.test>\r\n" +
+              "NOOP\r\n" + bdat("b\r\n", true))
+            .find("250 2.0.0 Ok: 3 bytes\r\n503 5.5.1 Error: DATA after BDAT\r\n503 5.5.1 Error: MAIL after BDAT\r\n"
+                  "503 5.5.1 Error: RCPT after BDAT\r\n250 2.0.0 Ok\r\n250 2.0.0 Ok: queued as ") != std::string::npos);
+  CHECK(body_of(f.only()) == "a\nb\n");
+  // RSET ends a BDAT transaction and removes its file.
+  CHECK(codes(c.say(std::string(kBdatEnvelope) + bdat("a\r\n") + "RSET\r\n")).back() == "250");
+  CHECK(f.incoming().size() == 1);
+  CHECK(f.files("tmp").empty());
+  // A count that cannot be read: the stream cannot be resynced.
+  CHECK(c.say("BDAT x\r\nNOOP\r\n") == "521 5.5.4 Syntax: BDAT count [LAST]\r\n");
+  CHECK(c.last.close);
+}
+
+TEST_CASE("session: BDAT and message_size_limit at limit and limit+1", "[session][bdat][limits]") {
+  Fixture f("message_size_limit = 10\n");
+  Client c(f);
+  CHECK(codes(c.say(std::string(kBdatEnvelope) + bdat("12345") + bdat("67890", true))).back() == "250");
+  CHECK(f.incoming().size() == 1);
+  CHECK(c.say("MAIL FROM:<>\r\nRCPT TO:<bob@example.test>\r\n" + bdat("12345") + bdat("678901") + bdat("z", true) +
+              "NOOP\r\n") ==
+        "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n250 2.0.0 Ok: 5 bytes\r\n552 5.3.4 Chunk exceeds message size limit\r\n"
+        "552 5.3.4 Chunk exceeds message size limit\r\n250 2.0.0 Ok\r\n");
+  CHECK(f.incoming().size() == 1);
+  CHECK(f.files("tmp").empty());
+  CHECK(f.maillog().find("reject: BDAT from unknown[192.0.2.1]: 552 5.3.4 Chunk exceeds message size limit") !=
+        std::string::npos);
+}
+
+TEST_CASE("session: BDAT content is never subject to smtpd_forbid_bare_newline", "[session][bdat]") {
+  Fixture f("smtpd_forbid_bare_newline = reject\n");
+  Client c(f);
+  CHECK(codes(c.say(std::string(kBdatEnvelope) + bdat("a\nb\rc\r\n", true))).back() == "250");
+  CHECK(body_of(f.only()) == "a\nb\rc\n");
+}
+
+// ---- SMTPUTF8 (RFC 6531) and header cleanup
+
+TEST_CASE("session: SMTPUTF8 addresses only when declared", "[session][utf8]") {
+  const std::string jorg = "j\xC3\xB6rg@b\xC3\xBC" "cher.example";
+  Fixture f("", "alice:{PLAIN}a:1000:1000::/home/alice::\nbob:{PLAIN}b:1001:1001::/home/bob::\n");
+  Client c(f);
+  c.say("EHLO c\r\n");
+  CHECK(c.say("MAIL FROM:<" + jorg + ">\r\n") == "553 5.6.7 Must declare SMTPUTF8 to send unicode address\r\n");
+  CHECK(c.say("MAIL FROM:<alice@example.test>\r\nRCPT TO:<" + jorg + ">\r\nRSET\r\n") ==
+        "250 2.1.0 Ok\r\n553 5.6.7 Must declare SMTPUTF8 to send unicode address\r\n250 2.0.0 Ok\r\n");
+  CHECK(c.say("MAIL FROM:<a\xC3@example.test> SMTPUTF8\r\n") == "500 5.5.2 Error: bad UTF-8 syntax\r\n");
+  std::string out = c.say("MAIL FROM:<" + jorg + "> SMTPUTF8\r\nRCPT TO:<bob@example.test>\r\nDATA\r\n"
+                          "Subject: gr\xC3\xBC\xC3\x9F" "e\r\n\r\nx\r\n.\r\n");
+  CHECK(codes(out) == Codes{"250", "250", "354", "250"});
+  auto m = f.only();
+  CHECK(m.env.sender == jorg);
+  CHECK(m.env.attr("smtputf8") == "yes");
+  CHECK(m.content.find(" with UTF8SMTP id " + m.env.id) != std::string::npos);
+  CHECK(m.content.find("Subject: gr\xC3\xBC\xC3\x9F" "e\n") != std::string::npos);
+
+  // smtputf8_enable = no: not announced, the parameter is unsupported.
+  Fixture g("smtputf8_enable = no\n");
+  Client d(g);
+  CHECK(d.say("EHLO c\r\n").find("SMTPUTF8") == std::string::npos);
+  CHECK(d.say("MAIL FROM:<a@example.test> SMTPUTF8\r\n") == "555 5.5.4 Unsupported option: SMTPUTF8\r\n");
+  CHECK(d.say("MAIL FROM:<" + jorg + ">\r\n") == "501 5.1.7 Bad sender address syntax\r\n");
+}
+
+TEST_CASE("session: Bcc and the other message_drop_headers are removed", "[session]") {
+  Fixture f;
+  Client c(f);
+  send_message(c, "To: bob@example.test\r\nBcc: hidden@example.test,\r\n  other@example.test\r\n"
+                  "Return-Path: <forged@example.test>\r\nSubject: s\r\n\r\nBcc: body text stays\r\n.\r\n");
+  auto m = f.only();
+  CHECK(body_of(m) == "To: bob@example.test\nSubject: s\n\nBcc: body text stays\n");
+  Fixture g("message_drop_headers =\n");
+  Client d(g);
+  send_message(d, "Bcc: kept@example.test\r\n\r\nx\r\n.\r\n");
+  CHECK(body_of(g.only()) == "Bcc: kept@example.test\n\nx\n");
+}
+
+TEST_CASE("received: with protocol names", "[received]") {
+  CHECK(smtpd::with_protocol(false, false) == "SMTP");
+  CHECK(smtpd::with_protocol(true, false) == "ESMTP");
+  CHECK(smtpd::with_protocol(true, true) == "UTF8SMTP");
+  CHECK(smtpd::with_protocol(true, false, true) == "ESMTPS");
+  CHECK(smtpd::with_protocol(true, false, false, true) == "ESMTPA");
+  CHECK(smtpd::with_protocol(true, true, true, true) == "UTF8SMTPSA");
 }
