@@ -193,12 +193,16 @@ void Session::cmd_data(std::string_view arg) {
 }
 
 void Session::cmd_rset(std::string_view arg) {
+  junk_command();
   if (!arg.empty()) return reply("501 5.5.4 Syntax: RSET");
   reset_transaction();
   reply("250 2.0.0 Ok");
 }
 
-void Session::cmd_noop(std::string_view) { reply("250 2.0.0 Ok"); }  // RFC 5321: NOOP may have a string
+void Session::cmd_noop(std::string_view) {  // RFC 5321: NOOP may have a string
+  junk_command();
+  reply("250 2.0.0 Ok");
+}
 
 void Session::cmd_quit(std::string_view arg) {
   if (!arg.empty()) return reply("501 5.5.4 Syntax: QUIT");
@@ -214,6 +218,7 @@ void Session::cmd_help(std::string_view) {
 }
 
 void Session::cmd_vrfy(std::string_view arg) {
+  junk_command();
   // Harvesting addresses one VRFY at a time is why it is off by default.
   if (s_.disable_vrfy) return reply("502 5.5.1 VRFY command is disabled");
   if (str::trim(arg).empty()) return reply("501 5.5.4 Syntax: VRFY address");

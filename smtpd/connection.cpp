@@ -22,6 +22,7 @@ Connection::Connection(event::Loop& loop, Fd fd, const Settings& settings, Peer 
     : fd_(std::move(fd)),
       bev_(bufferevent_socket_new(loop.base(), fd_.get(), 0)),
       session_(settings, std::move(peer)),
+      delay_timer_(loop, -1, 0, [this](short) { delay_over(); }),
       done_(std::move(done)),
       on_queued_(std::move(on_queued)) {
   if (!bev_) std::abort();  // out of memory: nothing sane to do
@@ -61,11 +62,43 @@ void Connection::on_read() {
     all.bytes += o.bytes;
     all.close = all.close || o.close;
     all.queued = all.queued || o.queued;
+    all.delay += o.delay;
   }
   send(std::move(all));
 }
 
 void Connection::send(Output out) {
+  if (delayed_) {
+    // Whatever comes while replies are held goes out after them, in order.
+    delayed_->bytes += out.bytes;
+    delayed_->close = delayed_->close || out.close;
+    delayed_->queued = delayed_->queued || out.queued;
+    return;
+  }
+  if (out.delay.count() > 0 && !out.bytes.empty()) {
+    bufferevent_disable(bev_.get(), EV_READ);
+    delay_timer_.add(out.delay);
+    delayed_ = std::move(out);
+    return;
+  }
+  write_out(std::move(out));
+}
+
+void Connection::delay_over() {
+  if (finished_ || !delayed_) return;
+  Output out = std::move(*delayed_);
+  delayed_.reset();
+  out.delay = std::chrono::milliseconds{0};
+  const bool close = out.close;
+  write_out(std::move(out));
+  if (close || closing_ || finished_) return;
+  if (!read_paused_) bufferevent_enable(bev_.get(), EV_READ);
+  // Commands that arrived meanwhile may already sit in libevent's buffer,
+  // where no new read event would announce them.
+  if (evbuffer_get_length(bufferevent_get_input(bev_.get())) > 0) on_read();
+}
+
+void Connection::write_out(Output out) {
   if (!out.bytes.empty()) bufferevent_write(bev_.get(), out.bytes.data(), out.bytes.size());
   if (out.queued && on_queued_) on_queued_();
   evbuffer* output = bufferevent_get_output(bev_.get());
@@ -92,7 +125,7 @@ void Connection::on_write() {
   if (read_paused_) {
     read_paused_ = false;
     bufferevent_setwatermark(bev_.get(), EV_WRITE, 0, 0);
-    bufferevent_enable(bev_.get(), EV_READ);
+    if (!delayed_) bufferevent_enable(bev_.get(), EV_READ);
   }
 }
 

@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 
 #include "lib/core/fd.h"
 #include "lib/event/event.h"
@@ -39,11 +40,17 @@ class Connection {
   void on_write();
   void on_event(short what);
   void send(Output out);
+  void write_out(Output out);
+  void delay_over();
   void finish(bool lost);
 
   Fd fd_;  // declared before bev_: the bufferevent is freed first
   BufferEventPtr bev_;
   Session session_;
+  // Replies held for Output::delay (smtpd_error_sleep_time); reading is
+  // off meanwhile, so the client's next commands wait in the socket.
+  event::Event delay_timer_;
+  std::optional<Output> delayed_;
   Done done_;
   std::function<void()> on_queued_;
   bool closing_ = false;

@@ -6,7 +6,8 @@
 //           anything the client says. Relaying is refused to network clients.
 // LIMITS    line_length_limit, smtpd_recipient_limit, message_size_limit,
 //           header_size_limit, hopcount_limit, smtpd_hard_error_limit,
-//           smtpd_timeout, smtpd_process_client_limit
+//           smtpd_soft_error_limit, smtpd_error_sleep_time,
+//           smtpd_junk_command_limit, smtpd_timeout, smtpd_process_client_limit
 // SEE ALSO  master(8), qmgr(8), local(8), sendmail(1), main.cf(5)
 #include "lib/daemon/daemon.h"
 #include "smtpd/serve.h"

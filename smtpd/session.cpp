@@ -23,6 +23,7 @@ Output Session::take() {
   out_.clear();
   o.close = closed_;
   o.queued = std::exchange(queued_, false);
+  o.delay = std::exchange(delay_, std::chrono::milliseconds{0});
   return o;
 }
 
@@ -192,12 +193,26 @@ void Session::count(size_t command, bool ok) {
 }
 
 void Session::reply(std::string_view line, bool counts_as_error) {
+  // Postfix 2.1+: once a client made more than smtpd_soft_error_limit
+  // errors without delivering mail, every reply is slowed down.
+  if (errors_ > s_.soft_error_limit && s_.error_sleep.count() > 0) {
+    delay_ += s_.error_sleep;
+    if (!tarpit_logged_) {
+      tarpit_logged_ = true;
+      log::info("too many errors after " + last_verb_ + " from " + peer_.label() +
+                ": replies delayed by smtpd_error_sleep_time");
+    }
+  }
   out_.append(line);
   out_.append("\r\n");
   int code = 0;
   for (size_t i = 0; i < 3 && i < line.size() && line[i] >= '0' && line[i] <= '9'; ++i) code = code * 10 + (line[i] - '0');
   last_code_ = code;
   if (code >= 400 && code != 421 && counts_as_error) ++errors_;
+}
+
+void Session::junk_command() {
+  if (++junk_ > s_.junk_command_limit) ++errors_;
 }
 
 void Session::close_with(std::string_view line) {
@@ -337,6 +352,8 @@ void Session::end_data(bool chunked) {
   count(chunked ? bdat_command_ : data_command_, true);
   queued_ = true;
   errors_ = 0;  // smtpd_hard_error_limit counts errors "without delivering mail"
+  junk_ = 0;
+  tarpit_logged_ = false;
   reset_transaction();
 }
 

@@ -12,6 +12,11 @@
 //    message data, not commands, even in the same feed().
 //  - Every 4xx/5xx reply is an error; at smtpd_hard_error_limit errors the
 //    session ends with 421. Delivering a message resets the count.
+//  - Beyond smtpd_soft_error_limit errors every reply is delayed by
+//    smtpd_error_sleep_time (Output::delay: the connection holds the bytes
+//    on a timer, so the other sessions of the process are not delayed).
+//  - NOOP, VRFY and RSET beyond smtpd_junk_command_limit each count as an
+//    error too; delivering a message resets that count as well.
 //
 // Queue file: created at the first accepted RCPT (its ID names the
 // transaction in the log from then on), sender and client attributes and
@@ -19,6 +24,7 @@
 // committed (fsync + rename) before "250 2.0.0 Ok: queued as ID". RSET,
 // HELO/EHLO, a failure or the end of the session discard an uncommitted file.
 #pragma once
+#include <chrono>
 #include <ctime>
 #include <memory>
 #include <optional>
@@ -41,6 +47,8 @@ struct Output {
   std::string bytes;    // replies, CRLF-terminated, to write in one go
   bool close = false;   // close the connection once bytes are written
   bool queued = false;  // a message was committed: wake qmgr
+  std::chrono::milliseconds delay{0};  // write bytes only after this long
+                                       // (smtpd_error_sleep_time), reading nothing meanwhile
 };
 
 class Session {
@@ -128,6 +136,8 @@ class Session {
   Status start_content(bool chunked = false);
   void reset_transaction();
   void count(size_t command, bool ok);
+  // A NOOP, VRFY or RSET: beyond smtpd_junk_command_limit it is an error.
+  void junk_command();
   std::string queue_id_or_noqueue() const;
   void log_reject(std::string_view stage, std::string_view reply_line, std::string_view rcpt = {});
   std::string protocol() const { return ehlo_ ? "ESMTP" : "SMTP"; }
@@ -144,6 +154,9 @@ class Session {
   bool ended_ = false;
   bool quit_ = false;
   unsigned errors_ = 0;
+  unsigned junk_ = 0;          // NOOP/VRFY/RSET since the last delivered message
+  bool tarpit_logged_ = false;
+  std::chrono::milliseconds delay_{0};  // of the replies of the current feed()
   std::string last_verb_ = "CONNECT";  // for "timeout after X", "lost connection after X"
   int last_code_ = 0;
 

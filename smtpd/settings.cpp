@@ -44,6 +44,9 @@ Result<Settings> load_settings(const config::MainCf& cf) {
   for (const auto& h : cf.get_list("message_drop_headers")) s.drop_headers.push_back(str::lower(h));
   s.smtputf8 = cf.get_bool("smtputf8_enable");
   s.hard_error_limit = clamp_to<unsigned>(cf.get_int("smtpd_hard_error_limit"));
+  s.soft_error_limit = clamp_to<unsigned>(cf.get_int("smtpd_soft_error_limit"));
+  s.error_sleep = std::chrono::duration_cast<std::chrono::milliseconds>(cf.get_time("smtpd_error_sleep_time"));
+  s.junk_command_limit = clamp_to<unsigned>(cf.get_int("smtpd_junk_command_limit"));
   s.timeout = cf.get_time("smtpd_timeout");
   s.disable_vrfy = cf.get_bool("disable_vrfy_command");
   s.client_limit = clamp_to<int>(cf.get_int("smtpd_process_client_limit"));

@@ -37,6 +37,9 @@ struct Settings {
   std::vector<std::string> drop_headers;        // message_drop_headers, lower case
   bool smtputf8 = true;                         // smtputf8_enable
   unsigned hard_error_limit = 20;
+  unsigned soft_error_limit = 10;               // beyond it every reply is delayed by
+  std::chrono::milliseconds error_sleep{1000};  // smtpd_error_sleep_time
+  unsigned junk_command_limit = 100;            // NOOP/VRFY/RSET beyond it count as errors
   std::chrono::seconds timeout{300};            // smtpd_timeout
   bool disable_vrfy = true;
   BareNewline bare_newline = BareNewline::Normalize;

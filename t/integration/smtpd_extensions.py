@@ -10,6 +10,7 @@ import smtplib
 import socket
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 from buzon_instance import Instance, main, wait_for, split_mbox  # noqa: E402
@@ -249,6 +250,34 @@ def test_hop_count_bcc_and_received():
                          rb"[0-9]{2}:[0-9]{2}:[0-9]{2} [+-][0-9]{4}\nReceived: from hop1\.example", msg), msg[:400]
 
 
+def test_error_limits():
+    with Instance() as inst:
+        for kv in ("smtpd_soft_error_limit=1", "smtpd_error_sleep_time=1s", "smtpd_hard_error_limit=3",
+                   "smtpd_junk_command_limit=3"):
+            inst.run("conf", "-e", kv)
+        inst.start()
+        s = smtplib.SMTP("127.0.0.1", inst.smtp_port, timeout=10)
+        s.ehlo("client.example.test")
+        for _ in range(2):
+            assert s.docmd("XYZZY")[0] == 502
+        # More than smtpd_soft_error_limit errors: replies come a second late
+        # (t/smtpd/connection_test checks that other sessions are not held up).
+        t0 = time.monotonic()
+        assert s.noop()[0] == 250  # junk 1
+        assert time.monotonic() - t0 >= 0.9
+        assert s.noop()[0] == 250  # junk 2
+        assert s.rset()[0] == 250  # junk 3
+        # The fourth junk command is the third error: smtpd_hard_error_limit.
+        code, msg = s.docmd("NOOP")
+        assert code == 250, (code, msg)
+        code, msg = s.getreply()
+        assert code == 421 and msg.startswith(b"4.7.0 ") and msg.endswith(b" Error: too many errors"), (code, msg)
+        s.close()
+        log = inst.maillog()
+        assert re.search(r"too many errors after NOOP from unknown\[127\.0\.0\.1\]\n", log), log
+        assert "replies delayed by smtpd_error_sleep_time" in log, log
+
+
 if __name__ == "__main__":
     main([test_pipelining_one_write, test_swaks_pipelining, test_bdat_chunks_and_zero_last, test_size_limits,
-          test_dsn_parameters_stored, test_smtputf8, test_hop_count_bcc_and_received])
+          test_dsn_parameters_stored, test_smtputf8, test_hop_count_bcc_and_received, test_error_limits])

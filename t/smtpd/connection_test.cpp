@@ -189,6 +189,38 @@ TEST_CASE("connection: smtpd_timeout sends 421 and closes", "[connection]") {
   CHECK(f.maillog().find("timeout after MAIL from unknown[192.0.2.1]") != std::string::npos);
 }
 
+TEST_CASE("connection: smtpd_error_sleep_time delays one client, not the others", "[connection][limits]") {
+  Fixture f("smtpd_soft_error_limit = 0\nsmtpd_error_sleep_time = 1s\n");
+  Rig rig(f);
+  End bad = rig.connect();
+  End good = rig.connect();
+  REQUIRE(pump(rig.loop, [&] { return bad.has("220 ") && good.has("220 "); }));
+  bad.send("XYZZY\r\n");  // the error: its own reply is not delayed yet
+  REQUIRE(pump(rig.loop, [&] { return bad.has("502 "); }));
+  bad.got.clear();
+  auto start = Clock::now();
+  bad.send("NOOP\r\nNOOP\r\n");  // two replies, one second each
+  good.send("NOOP\r\n");
+  REQUIRE(pump(rig.loop, [&] { return good.has("250 2.0.0 Ok\r\n"); }));
+  CHECK(Clock::now() - start < 900ms);  // the other session was not held up
+  CHECK_FALSE(bad.has("250 "));
+  REQUIRE(pump(rig.loop, [&] {
+    bad.read_some();
+    return codes(bad.got).size() == 2;
+  }, 10s));
+  CHECK(Clock::now() - start >= 1900ms);
+  CHECK(codes(bad.got) == Codes{"250", "250"});
+  // Commands sent during a delay wait in the socket and are answered after
+  // it, in order.
+  bad.got.clear();
+  bad.send("NOOP\r\n");
+  pump(rig.loop, [] { return false; }, 100ms);  // the first reply is now on its timer
+  bad.send("NOOP\r\nQUIT\r\n");
+  REQUIRE(pump(rig.loop, [&] { return rig.done == 1; }, 10s));
+  bad.read_some();
+  CHECK(codes(bad.got) == Codes{"250", "250", "221"});
+}
+
 TEST_CASE("connection: a half-closed client still gets its replies", "[connection]") {
   Fixture f;
   Rig rig(f);
@@ -202,7 +234,7 @@ TEST_CASE("connection: a half-closed client still gets its replies", "[connectio
 }
 
 TEST_CASE("connection: a client that does not read its replies is not read either", "[connection]") {
-  Fixture f;
+  Fixture f("smtpd_junk_command_limit = 1000000\n");
   Rig rig(f);
   End c = rig.connect();
   // 200000 NOOPs (1.2 MB) would produce 2.8 MB of replies. A client that

@@ -811,3 +811,47 @@ TEST_CASE("received: with protocol names", "[received]") {
   CHECK(smtpd::with_protocol(true, false, false, true) == "ESMTPA");
   CHECK(smtpd::with_protocol(true, true, true, true) == "UTF8SMTPSA");
 }
+
+// ---- smtpd_soft_error_limit, smtpd_error_sleep_time, smtpd_junk_command_limit
+
+TEST_CASE("session: smtpd_soft_error_limit delays replies beyond it, at limit and limit+1", "[session][limits]") {
+  using namespace std::chrono_literals;
+  Fixture f("smtpd_soft_error_limit = 2\nsmtpd_error_sleep_time = 3s\n");
+  Client c(f);
+  CHECK(c.say("XX\r\n") == "502 5.5.2 Error: command not recognized\r\n");
+  CHECK(c.last.delay == 0ms);
+  c.say("XX\r\n");
+  CHECK(c.last.delay == 0ms);  // 2 errors: at the limit, not beyond
+  c.say("XX\r\n");
+  CHECK(c.last.delay == 0ms);  // this reply is the third error; replies after it are slowed
+  CHECK(c.say("NOOP\r\n") == "250 2.0.0 Ok\r\n");
+  CHECK(c.last.delay == 3000ms);
+  // A pipelined group: each reply is delayed, as Postfix sleeps per reply.
+  CHECK(codes(c.say("NOOP\r\nNOOP\r\n")) == Codes{"250", "250"});
+  CHECK(c.last.delay == 6000ms);
+  CHECK(f.maillog().find("too many errors after NOOP from unknown[192.0.2.1]: replies delayed") != std::string::npos);
+  // Delivering a message resets the error count.
+  c.say("MAIL FROM:<>\r\nRCPT TO:<bob@example.test>\r\nDATA\r\nx\r\n.\r\n");
+  CHECK(c.say("NOOP\r\n") == "250 2.0.0 Ok\r\n");
+  CHECK(c.last.delay == 0ms);
+}
+
+TEST_CASE("session: smtpd_junk_command_limit at limit and limit+1", "[session][limits]") {
+  using namespace std::chrono_literals;
+  Fixture f("smtpd_junk_command_limit = 3\nsmtpd_hard_error_limit = 2\nsmtpd_error_sleep_time = 0\n");
+  Client c(f);
+  // NOOP, RSET, VRFY count; beyond the limit each one is an error.
+  CHECK(codes(c.say("NOOP\r\nRSET\r\nVRFY x\r\n")) == Codes{"250", "250", "502"});  // VRFY disabled: 1 error
+  CHECK_FALSE(c.last.close);
+  CHECK(codes(c.say("EHLO x\r\nNOOP\r\n")) == Codes{"250", "250", "421"});  // junk 4 > 3: error 2 = hard limit
+  CHECK(c.last.close);
+  CHECK(f.maillog().find("too many errors after NOOP from unknown[192.0.2.1]") != std::string::npos);
+
+  // A delivered message resets the junk count.
+  Fixture g("smtpd_junk_command_limit = 2\nsmtpd_hard_error_limit = 1\n");
+  Client d(g);
+  d.say("NOOP\r\nNOOP\r\nMAIL FROM:<>\r\nRCPT TO:<bob@example.test>\r\nDATA\r\nx\r\n.\r\n");
+  CHECK(codes(d.say("NOOP\r\nNOOP\r\n")) == Codes{"250", "250"});
+  CHECK_FALSE(d.last.close);
+  CHECK(codes(d.say("NOOP\r\n")) == Codes{"250", "421"});
+}
