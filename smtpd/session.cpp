@@ -348,7 +348,9 @@ void Session::end_data(bool chunked) {
   // Postfix's cleanup logs the Message-ID; qmgr logs from=, size=, nrcpt=.
   std::string mid = sum.has_message_id ? sum.message_id : t.added_message_id;
   if (!mid.empty()) log::info(id, {{"message-id", mid}});
-  reply("250 2.0.0 Ok: queued as " + id);
+  // Postfix's BDAT LAST reply names the message size in bytes as received.
+  reply(chunked ? "250 2.0.0 Ok: " + std::to_string(chunked_size_) + " bytes queued as " + id
+                : "250 2.0.0 Ok: queued as " + id);
   count(chunked ? bdat_command_ : data_command_, true);
   queued_ = true;
   errors_ = 0;  // smtpd_hard_error_limit counts errors "without delivering mail"

@@ -112,7 +112,7 @@ def test_bdat_chunks_and_zero_last():
         r = c.replies(5)
         assert r[:4] == ["250 2.1.0 Ok", "250 2.1.5 Ok", "250 2.0.0 Ok: %d bytes" % len(one),
                          "250 2.0.0 Ok: %d bytes" % len(two)], r
-        assert r[4].startswith("250 2.0.0 Ok: queued as "), r
+        assert r[4].startswith("250 2.0.0 Ok: %d bytes queued as " % (len(one) + len(two))), r
         # Sequence errors: DATA inside a BDAT transaction, BDAT without MAIL.
         c.send(b"MAIL FROM:<alice@example.test>\r\nRCPT TO:<bob@example.test>\r\nBDAT 3\r\nabcDATA\r\nRSET\r\n"
                b"BDAT 2 LAST\r\nxyQUIT\r\n")

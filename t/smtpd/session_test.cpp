@@ -687,7 +687,8 @@ TEST_CASE("session: BDAT chunks, pipelined, binary-transparent content", "[sessi
   auto m = f.only();
   CHECK(out.substr(out.find("250 2.1.5")) == "250 2.1.5 Ok\r\n250 2.0.0 Ok: " + std::to_string(one.size()) +
                                                  " bytes\r\n250 2.0.0 Ok: " + std::to_string(two.size()) +
-                                                 " bytes\r\n250 2.0.0 Ok: queued as " + m.env.id +
+                                                 " bytes\r\n250 2.0.0 Ok: " +
+                                                 std::to_string(one.size() + two.size() + 4) + " bytes queued as " + m.env.id +
                                                  "\r\n221 2.0.0 Bye\r\n");
   CHECK(body_of(m) == "Subject: b\n\n.lead\n.\nbare\rcr\nlf\ntail\n");
   c.session.end(false);
@@ -702,7 +703,7 @@ TEST_CASE("session: BDAT byte by byte, and BDAT 0 LAST", "[session][bdat]") {
   std::string out;
   for (char ch : all) out += c.say(std::string(1, ch));
   auto m = f.only();
-  CHECK(out == "250 2.0.0 Ok: 21 bytes\r\n250 2.0.0 Ok: queued as " + m.env.id + "\r\n");
+  CHECK(out == "250 2.0.0 Ok: 21 bytes\r\n250 2.0.0 Ok: 21 bytes queued as " + m.env.id + "\r\n");
   CHECK(body_of(m) == "Subject: x\n\nhello\n");
   // A message that is only BDAT 0 LAST is an empty message.
   Fixture g;
@@ -729,7 +730,7 @@ TEST_CASE("session: BDAT sequence errors and syntax", "[session][bdat]") {
   CHECK(c.say(std::string(kBdatEnvelope) + bdat("a\r\n") + "DATA\r\nMAIL FROM:<>\r\nRCPT TO:<alice@example.test>\r\n" +
               "NOOP\r\n" + bdat("b\r\n", true))
             .find("250 2.0.0 Ok: 3 bytes\r\n503 5.5.1 Error: DATA after BDAT\r\n503 5.5.1 Error: MAIL after BDAT\r\n"
-                  "503 5.5.1 Error: RCPT after BDAT\r\n250 2.0.0 Ok\r\n250 2.0.0 Ok: queued as ") != std::string::npos);
+                  "503 5.5.1 Error: RCPT after BDAT\r\n250 2.0.0 Ok\r\n250 2.0.0 Ok: 6 bytes queued as ") != std::string::npos);
   CHECK(body_of(f.only()) == "a\nb\n");
   // RSET ends a BDAT transaction and removes its file.
   CHECK(codes(c.say(std::string(kBdatEnvelope) + bdat("a\r\n") + "RSET\r\n")).back() == "250");
