@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "cli/conf.h"
 #include "cli/init.h"
+#include "cli/map_cmd.h"
 #include "lib/config/config.h"
 #include "lib/core/strings.h"
 
@@ -33,6 +34,8 @@ const char* const kUsage =
     "  queue show ID       print a queued message: envelope, header and body\n"
     "  queue delete|hold|release|requeue ID...|ALL\n"
     "                      remove, hold, release or requeue queued mail (like postsuper)\n"
+    "  map [-f] [-a] [-q key] [type:]file...\n"
+    "                      build a lookup table (hash: -> file.db) or query one\n"
     "\n"
     "The configuration directory is -c, else $MAIL_CONFIG, else " BUZON_CONFIG_DIR ".\n";
 
@@ -77,6 +80,7 @@ int buzon_main(int argc, char** argv) {
   if (cmd == "flush") return no_args("flush", g->args, cmd_flush, config_dir);
   if (cmd == "conf") return cmd_conf(config_dir, g->args);
   if (cmd == "queue") return cmd_queue(config_dir, g->args);
+  if (cmd == "map") return cmd_map(config_dir, g->args);
   std::fprintf(stderr, "buzon: fatal: unknown command: %s\n%s", str::sanitize(cmd).c_str(), kUsage);
   return 1;
 }

@@ -16,6 +16,7 @@
 #include "lib/queue/queue.h"
 #include "lib/core/strings.h"
 #include "lib/file/file.h"
+#include "lib/map/map.h"
 
 namespace buzon::cli {
 namespace {
@@ -120,6 +121,9 @@ std::string instance_aliases(const InstancePlan& p) {
   s += "# Aliases of this instance; see aliases(5). RFC 5321 4.5.1 requires a\n";
   s += "# postmaster for every domain.\n";
   s += "postmaster: " + p.users.front().name + "\n";
+  s += "MAILER-DAEMON: postmaster\n";
+  s += "root: postmaster\n";
+  s += "# Run \"buzon -c DIR map -a DIR/aliases\" or \"newaliases\" after a change.\n";
   return s;
 }
 
@@ -247,6 +251,11 @@ Status create_instance(const InstancePlan& p) {
     if (auto s = write("main.cf", instance_main_cf(p), 0644); !s) return s;
     if (auto s = write("master.cf", instance_master_cf(p), 0644); !s) return s;
     if (auto s = write("aliases", instance_aliases(p), 0644); !s) return s;
+    // alias_maps = hash:DIR/aliases: local(8) defers mail while DIR/aliases.db
+    // is missing, so the instance starts with it built.
+    created.push_back(p.dir + "/aliases.db");
+    if (auto s = map::find_type("hash")->build(p.dir + "/aliases", map::Syntax::Alias, true, nullptr); !s)
+      return s;
     // Password hashes: readable by the instance owner only.
     if (auto s = write("passwd", instance_passwd(p), 0600); !s) return s;
     // Created now so that whichever process logs first, the file belongs
@@ -255,7 +264,9 @@ Status create_instance(const InstancePlan& p) {
     if (p.chown_to_owner) {
       // What the daemons write or read after dropping to the owner. The
       // paths were just created by us in an empty directory: no symlinks.
-      std::vector<std::string> owned = {"mail", "log", "log/maillog", "passwd"};
+      // The aliases belong to the owner too: local(8) runs alias commands
+      // as the owner of the alias database.
+      std::vector<std::string> owned = {"mail", "log", "log/maillog", "passwd", "aliases", "aliases.db"};
       for (const auto& u : p.users) owned.push_back("home/" + u.name);
       for (const auto& rel : owned) {
         std::string path = p.dir + "/" + rel;

@@ -12,6 +12,7 @@
 
 #include "cli/address_list.h"
 #include "cli/commands.h"
+#include "cli/map_cmd.h"
 #include "lib/stream/data_encoder.h"
 #include "cli/sendmail_args.h"
 #include "cli/smtp_client.h"
@@ -55,8 +56,8 @@ void print_fatal(const char* prog, const std::string& message) {
 
 const char* const kUsage =
     "usage: sendmail [-t] [-i] [-f sender] [-F full_name] [-C config_dir] [-N dsn] [-R ret] [recipient ...]\n"
-    "       sendmail -bp | -bs | -q [-C config_dir]\n"
-    "       mailq [-C config_dir]\n";
+    "       sendmail -bp | -bs | -q | -bi [-C config_dir]\n"
+    "       mailq [-C config_dir]; newaliases [-C config_dir]\n";
 
 // -C names the configuration directory or, like Postfix, a file in it.
 std::string config_dir_of(const std::optional<std::string>& dash_c) {
@@ -312,10 +313,11 @@ int sendmail_main(int argc, char** argv) {
   std::string base = argc > 0 ? argv[0] : "sendmail";
   base = base.substr(base.rfind('/') == std::string::npos ? 0 : base.rfind('/') + 1);
   bool as_mailq = base == "mailq";
-  const char* prog = as_mailq ? "mailq" : "sendmail";
+  bool as_newaliases = base == "newaliases";
+  const char* prog = as_mailq ? "mailq" : as_newaliases ? "newaliases" : "sendmail";
 
   std::vector<std::string> args(argv + (argc > 0 ? 1 : 0), argv + argc);
-  auto o = parse_sendmail_args(args, as_mailq);
+  auto o = parse_sendmail_args(args, as_mailq, as_newaliases);
   if (!o) {
     print_fatal(prog, o.error().message);
     std::fputs(kUsage, stderr);
@@ -329,6 +331,8 @@ int sendmail_main(int argc, char** argv) {
   switch (o->mode) {
     case SendmailOptions::Mode::ListQueue:
       return run_queue_list(*cf, /*json=*/false, prog);
+    case SendmailOptions::Mode::NewAliases:
+      return run_newaliases(*cf, prog) == 0 ? 0 : EX_CONFIG;
     case SendmailOptions::Mode::Flush:
       return run_flush(*cf, prog) == 0 ? 0 : EX_TEMPFAIL;
     case SendmailOptions::Mode::Smtp: {

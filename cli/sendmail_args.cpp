@@ -38,7 +38,7 @@ Status apply(SendmailOptions& o, char opt, const std::string& value) {
       if (value == "m") o.mode = SendmailOptions::Mode::Deliver;
       else if (value == "p") o.mode = SendmailOptions::Mode::ListQueue;
       else if (value == "s") o.mode = SendmailOptions::Mode::Smtp;
-      else if (value == "i") return Error{"-bi (newaliases): alias databases are not supported yet"};
+      else if (value == "i") o.mode = SendmailOptions::Mode::NewAliases;
       else return Error{"unsupported mode: -b" + value};
       return {};
     case 'C':
@@ -83,7 +83,8 @@ Status apply(SendmailOptions& o, char opt, const std::string& value) {
 
 }  // namespace
 
-Result<SendmailOptions> parse_sendmail_args(std::span<const std::string> args, bool as_mailq) {
+Result<SendmailOptions> parse_sendmail_args(std::span<const std::string> args, bool as_mailq,
+                                            bool as_newaliases) {
   SendmailOptions o;
   size_t i = 0;
   for (; i < args.size(); ++i) {
@@ -109,7 +110,7 @@ Result<SendmailOptions> parse_sendmail_args(std::span<const std::string> args, b
       } else if (c == 'i') {
         o.ignore_dots = true;
       } else if (c == 'I') {
-        return Error{"-I (newaliases): alias databases are not supported yet"};
+        o.mode = SendmailOptions::Mode::NewAliases;
       } else if (std::strchr(kIgnoredFlags, c) != nullptr) {
         // accepted for compatibility
       } else if (std::strchr(kWithValue, c) != nullptr) {
@@ -130,6 +131,7 @@ Result<SendmailOptions> parse_sendmail_args(std::span<const std::string> args, b
   }
   for (; i < args.size(); ++i) o.recipients.push_back(args[i]);
   if (as_mailq) o.mode = SendmailOptions::Mode::ListQueue;
+  if (as_newaliases) o.mode = SendmailOptions::Mode::NewAliases;
   return o;
 }
 

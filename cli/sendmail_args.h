@@ -7,7 +7,8 @@
 //   -f SENDER, -r SENDER  envelope sender; -f '<>' is the null sender
 //   -F NAME  full name for a generated From: header
 //   -C DIR  configuration directory (or a file in it, like Postfix)
-//   -bm (default) read a message; -bp list the queue; -bs SMTP on stdin
+//   -bm (default) read a message; -bp list the queue; -bs SMTP on stdin;
+//   -bi, -I  build alias_database (newaliases)
 //   -q  flush the queue; -qINTERVAL is ignored like Postfix does
 //   -N DSN, -R RET, -V ENVID  DSN parameters: parsed and validated, not used yet
 //   -B TYPE, -h N, -L LABEL, -O OPT, -X FILE, -p PROTO, -e MODE, -o<x>
@@ -23,7 +24,7 @@
 namespace buzon::cli {
 
 struct SendmailOptions {
-  enum class Mode { Deliver, ListQueue, Smtp, Flush };
+  enum class Mode { Deliver, ListQueue, Smtp, Flush, NewAliases };
   Mode mode = Mode::Deliver;
   bool extract_recipients = false;  // -t
   bool ignore_dots = false;         // -i, -oi
@@ -36,9 +37,10 @@ struct SendmailOptions {
   std::vector<std::string> recipients;
 };
 
-// args excludes argv[0]. as_mailq: invoked as mailq, so the mode is
-// ListQueue whatever the options say. Errors are the text after
+// args excludes argv[0]. as_mailq / as_newaliases: invoked as mailq /
+// newaliases, so the mode is ListQueue / NewAliases whatever the options say. Errors are the text after
 // "sendmail: fatal: " (exit EX_USAGE).
-Result<SendmailOptions> parse_sendmail_args(std::span<const std::string> args, bool as_mailq);
+Result<SendmailOptions> parse_sendmail_args(std::span<const std::string> args, bool as_mailq,
+                                            bool as_newaliases = false);
 
 }  // namespace buzon::cli

@@ -18,11 +18,14 @@ using T = Type;
 
 constexpr ParamDef kParams[] = {
     {"2bounce_notice_recipient", "postmaster", T::String, "The recipient of undeliverable mail that cannot be returned to the sender (a failed message from <>)."},
+    {"alias_database", "hash:$config_directory/aliases", T::List, "The alias databases that are built by newaliases and sendmail -bi, each from its aliases(5) source file."},
+    {"alias_maps", "hash:$config_directory/aliases", T::List, "The alias tables that the local delivery agent looks up, in order; a table that cannot be read defers the delivery."},
     {"bounce_queue_lifetime", "5d", T::Time, "The maximal time a bounce message is queued before it is considered undeliverable."},
     {"bounce_size_limit", "50000", T::Size, "The maximal amount of original message text that is sent in a non-delivery notification; larger messages are returned as headers only."},
     {"config_directory", "", T::String, "The directory with the main.cf and master.cf configuration files; it comes from -c or MAIL_CONFIG, a main.cf setting has no effect."},
     {"daemon_directory", BUZON_DAEMON_DIR, T::String, "The directory with the daemon programs that the command column of master.cf refers to."},
     {"daemon_timeout", "18000s", T::Time, "How much time a daemon process may take to handle a request before it is terminated by a built-in watchdog timer."},
+    {"default_database_type", "hash", T::String, "The table type that buzon map and newaliases use for a file name without type: prefix."},
     {"default_destination_concurrency_limit", "20", T::Int, "The default maximal number of parallel deliveries to the same destination."},
     {"default_privs", "nobody", T::String, "The default rights used by the local delivery agent for delivery to an external file or command."},
     {"default_process_limit", "100", T::Int, "The default maximal number of processes of one master.cf service, used when its maxproc column is '-'."},

@@ -79,8 +79,9 @@ TEST_CASE("sendmail args: modes -bm -bp -bs -q, and mailq", "[sendmail_args]") {
   CHECK(ok({}, /*mailq=*/true).mode == Mode::ListQueue);
   CHECK(ok({"-v"}, /*mailq=*/true).mode == Mode::ListQueue);
   CHECK(err({"-bd"}) == "unsupported mode: -bd");
-  CHECK(err({"-bi"}).find("not supported yet") != std::string::npos);
-  CHECK(err({"-I"}).find("not supported yet") != std::string::npos);
+  CHECK(ok({"-bi"}).mode == Mode::NewAliases);
+  CHECK(ok({"-I"}).mode == Mode::NewAliases);
+  CHECK(parse_sendmail_args(V{}, false, /*as_newaliases=*/true)->mode == Mode::NewAliases);
   CHECK(err({"-qRexample.org"}).find("per-site flush") != std::string::npos);
   CHECK(err({"-qx"}) == "bad option: -qx");
 }
