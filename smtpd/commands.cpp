@@ -46,6 +46,7 @@ size_t find_command(std::string_view verb) {
 void Session::cmd_helo(std::string_view arg) {
   std::string helo = printable_helo(arg);
   if (helo.empty()) return reply("501 5.5.4 Syntax: HELO hostname");
+  if (std::string refusal = policy_helo(helo); !refusal.empty()) return reply(refusal);
   reset_transaction();  // RFC 5321 4.1.4: HELO/EHLO in a transaction is an implicit RSET
   helo_ = std::move(helo);
   ehlo_ = false;
@@ -55,6 +56,7 @@ void Session::cmd_helo(std::string_view arg) {
 void Session::cmd_ehlo(std::string_view arg) {
   std::string helo = printable_helo(arg);
   if (helo.empty()) return reply("501 5.5.4 Syntax: EHLO hostname");
+  if (std::string refusal = policy_helo(helo); !refusal.empty()) return reply(refusal);
   reset_transaction();
   helo_ = std::move(helo);
   ehlo_ = true;
@@ -73,11 +75,13 @@ void Session::cmd_ehlo(std::string_view arg) {
 void Session::cmd_mail(std::string_view arg) {
   if (chunking_ || !chunk_failure_.empty()) return reply("503 5.5.1 Error: MAIL after BDAT");
   if (mail_) return reply("503 5.5.1 Error: nested MAIL command");
+  if (s_.policy->helo_required && helo_.empty() && !peer_.local) return reply("503 5.5.1 Error: send HELO/EHLO first");
   if (!str::istarts_with(arg, "FROM:")) return reply("501 5.5.4 Syntax: MAIL FROM:<address>");
   address::PathOptions opts;
   opts.allow_null = true;
   opts.allow_unqualified = peer_.local;
   opts.allow_utf8 = s_.smtputf8;
+  opts.allow_routed_at = true;
   auto path = address::parse_path(arg.substr(5), opts);
   if (!path) {
     log::info("NOQUEUE: warning: illegal address syntax (" + path.error().message + ") from " + peer_.label() +
@@ -95,6 +99,7 @@ void Session::cmd_mail(std::string_view arg) {
   // RFC 1870: the client's estimate; refuse early what cannot fit.
   if (params.value.size && s_.message_size_limit && *params.value.size > s_.message_size_limit)
     return reply("552 5.3.4 Message size exceeds fixed limit");
+  if (std::string refusal = policy_mail(sender); !refusal.empty()) return reply(refusal);
   mail_.emplace();
   mail_->sender = std::move(sender);
   mail_->params = std::move(params.value);
@@ -132,8 +137,9 @@ void Session::cmd_rcpt(std::string_view arg) {
   if (!str::istarts_with(arg, "TO:")) return reply("501 5.5.4 Syntax: RCPT TO:<address>");
   if (mail_->accepted >= s_.recipient_limit) return reply("452 4.5.3 Error: too many recipients", false);
   address::PathOptions opts;
-  opts.allow_unqualified = true;  // check_recipient decides (Postmaster, local submission)
+  opts.allow_unqualified = true;  // completed with @myorigin, as Postfix does
   opts.allow_utf8 = s_.smtputf8;
+  opts.allow_routed_at = true;    // user@other@ours: refused as relaying unless trusted
   auto path = address::parse_path(arg.substr(3), opts);
   if (!path) {
     log::info(queue_id_or_noqueue() + ": warning: illegal address syntax (" + path.error().message + ") from " +
@@ -144,11 +150,21 @@ void Session::cmd_rcpt(std::string_view arg) {
   if (!params.ok()) return reply(params.error);
   if (!path->address.is_ascii() && !mail_->params.smtputf8) return reply(kNeedSmtputf8);
 
-  RcptVerdict v = check_recipient(s_, path->address, peer_.local);
-  if (!v.ok) {
-    if (!v.log_detail.empty()) log::warning(v.log_detail);
-    log_reject("RCPT", v.reply, path->address.text());
-    return reply(v.reply);
+  const address::Address& rcpt = path->address;
+  RcptLookup v = lookup_recipient(s_, rcpt);
+  if (!v.temp_error.empty()) {
+    log::warning(v.temp_error);
+    std::string refusal = "451 4.3.0 <" + shown_address(rcpt) + ">: Temporary lookup failure";
+    log_reject("RCPT", refusal, shown_address(rcpt));
+    return reply(refusal);
+  }
+  if (std::string refusal = policy_rcpt(rcpt, v.route, v.known); !refusal.empty()) return reply(refusal);
+  // Local submission is not subject to the restriction lists, but an
+  // unknown local user is still refused now rather than bounced later.
+  if (peer_.local && !v.known) {
+    std::string refusal = unknown_user_reply(s_, rcpt);
+    log_reject("RCPT", refusal, shown_address(rcpt));
+    return reply(refusal);
   }
 
   if (!mail_->writer) {
@@ -185,6 +201,7 @@ void Session::cmd_data(std::string_view arg) {
   if (!arg.empty()) return reply("501 5.5.4 Syntax: DATA");
   if (!mail_) return reply("503 5.5.1 Error: need RCPT command");
   if (mail_->recipients.empty()) return reply("554 5.5.1 Error: no valid recipients");
+  if (std::string refusal = policy_data(); !refusal.empty()) return reply(refusal);
   if (!start_content()) {
     reset_transaction();
     return reply("451 4.3.0 Error: queue file write error");
@@ -228,11 +245,14 @@ void Session::cmd_vrfy(std::string_view arg) {
   if (!path || !path->params.empty()) return reply("501 5.1.3 Bad recipient address syntax");
   address::Address a = path->address;
   if (a.domain.empty()) a.domain = s_.hostname;  // "VRFY alice": a local user name
-  RcptVerdict v = check_recipient(s_, a, false);
-  if (!v.ok) {
-    if (!v.log_detail.empty()) log::warning(v.log_detail);
-    return reply(v.reply);
+  RcptLookup v = lookup_recipient(s_, a);
+  if (!v.temp_error.empty()) {
+    log::warning(v.temp_error);
+    return reply("451 4.3.0 <" + shown_address(a) + ">: Temporary lookup failure");
   }
+  if (v.route.cls != AddressClass::Local && !in_mynetworks_)
+    return reply(std::to_string(s_.policy->params.relay_code) + " 5.7.1 <" + shown_address(a) + ">: Relay access denied");
+  if (!v.known) return reply(unknown_user_reply(s_, a));
   // 252: the address is plausible; whether delivery succeeds is decided
   // later (aliases, .forward), which is what RFC 5321 3.5.3 allows.
   reply("252 2.0.0 <" + a.text() + ">");

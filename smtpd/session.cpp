@@ -13,6 +13,10 @@ Session::Session(const Settings& settings, Peer peer)
     : s_(settings), peer_(std::move(peer)), counts_(command_table().size() + 1) {
   data_command_ = find_command("DATA");
   bdat_command_ = find_command("BDAT");
+  if (!peer_.local) {
+    client_ip_ = net::parse_ip(peer_.addr);
+    in_mynetworks_ = s_.policy->in_mynetworks(client_ip_);
+  }
 }
 
 Session::~Session() { end(!closed_); }
@@ -29,6 +33,10 @@ Output Session::take() {
 
 Output Session::start() {
   log::info("connect from " + peer_.label());
+  if (std::string refusal = policy_connect(); !refusal.empty()) {
+    reply(refusal);
+    return take();
+  }
   reply("220 " + s_.banner);
   return take();
 }
@@ -123,6 +131,7 @@ void Session::process() {
     pos = lf + 1;
     bool bare_lf = line.empty() || line.back() != '\r';
     if (!bare_lf) line.pop_back();
+    pipelined_ = pos < in_.size();  // for reject_unauth_pipelining
     command_line(line, bare_lf);
     check_error_limit();
   }
@@ -178,6 +187,12 @@ void Session::dispatch(std::string_view line) {
   }
   last_verb_ = std::string(table[index].name);
   last_code_ = 0;
+  // Postfix: a client refused at connect (smtpd_delay_reject = no) gets
+  // nothing but this until it says QUIT.
+  if (!access_denied_.empty() && table[index].handler != &Session::cmd_quit) {
+    reply("503 5.7.0 Error: access denied for " + peer_.label());
+    return count(index, false);
+  }
   (this->*table[index].handler)(arg);
   // An accepted DATA is counted when its data ends, a BDAT when its chunk
   // was read.
@@ -246,9 +261,10 @@ std::string Session::queue_id_or_noqueue() const {
   return "NOQUEUE";
 }
 
-void Session::log_reject(std::string_view stage, std::string_view reply_line, std::string_view rcpt) {
-  std::string line = queue_id_or_noqueue() + ": reject: " + std::string(stage) + " from " + peer_.label() + ": " +
-                     std::string(reply_line) + ";";
+void Session::log_reject(std::string_view stage, std::string_view reply_line, std::string_view rcpt,
+                         std::string_view action) {
+  std::string line = queue_id_or_noqueue() + ": " + std::string(action) + ": " + std::string(stage) + " from " +
+                     peer_.label() + ": " + std::string(reply_line) + ";";
   if (mail_) line += " from=<" + mail_->sender.text() + ">";
   if (!rcpt.empty()) line += " to=<" + std::string(rcpt) + ">";
   line += " proto=" + protocol();

@@ -38,6 +38,7 @@
 #include "smtpd/data.h"
 #include "smtpd/esmtp_params.h"
 #include "smtpd/peer.h"
+#include "smtpd/policy.h"
 #include "smtpd/settings.h"
 
 namespace buzon::smtpd {
@@ -139,9 +140,23 @@ class Session {
   // A NOOP, VRFY or RSET: beyond smtpd_junk_command_limit it is an error.
   void junk_command();
   std::string queue_id_or_noqueue() const;
-  void log_reject(std::string_view stage, std::string_view reply_line, std::string_view rcpt = {});
+  // "QID: reject: STAGE from ...: REPLY; from=<..> to=<..> proto=.. helo=<..>";
+  // action is "reject", "reject_warning" or "warn".
+  void log_reject(std::string_view stage, std::string_view reply_line, std::string_view rcpt = {},
+                  std::string_view action = "reject");
   std::string protocol() const { return ehlo_ ? "ESMTP" : "SMTP"; }
   void queue_error(const Error& e);
+
+  // Restriction hooks (session_policy.cpp). Each returns the reply line
+  // that refuses the command, or "" to go on; they log as Postfix does.
+  // Local submission is exempt from every list.
+  Facts policy_facts(std::string_view command) const;
+  void log_verdict(std::string_view stage, const Verdict& v, std::string_view rcpt = {});
+  std::string policy_connect();
+  std::string policy_helo(const std::string& helo);
+  std::string policy_mail(const address::Address& sender);
+  std::string policy_rcpt(const address::Address& rcpt, const Resolved& route, bool known);
+  std::string policy_data();
 
   const Settings& s_;
   Peer peer_;
@@ -159,6 +174,10 @@ class Session {
   std::chrono::milliseconds delay_{0};  // of the replies of the current feed()
   std::string last_verb_ = "CONNECT";  // for "timeout after X", "lost connection after X"
   int last_code_ = 0;
+  bool pipelined_ = false;      // more input followed the command being handled
+  std::optional<net::IpAddr> client_ip_;
+  bool in_mynetworks_ = false;
+  std::string access_denied_;   // smtpd_delay_reject = no: the client was refused at connect
 
   std::string helo_;          // printable HELO/EHLO argument
   bool ehlo_ = false;

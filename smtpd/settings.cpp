@@ -62,6 +62,9 @@ Result<Settings> load_settings(const config::MainCf& cf) {
     return Error{"bad smtpd_forbid_bare_newline value: " + str::sanitize(mode) +
                  " (expected normalize, reject or no)"};
   }
+  auto policy = load_policy(cf);
+  if (!policy) return policy.error();
+  s.policy = std::move(*policy);
   return s;
 }
 

@@ -2,11 +2,13 @@
 // master.cf -o overrides already applied). Sessions only read it.
 #pragma once
 #include <chrono>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "lib/config/config.h"
 #include "lib/core/result.h"
+#include "smtpd/policy.h"
 
 namespace buzon::smtpd {
 
@@ -44,10 +46,11 @@ struct Settings {
   bool disable_vrfy = true;
   BareNewline bare_newline = BareNewline::Normalize;
   int client_limit = 1000;                      // smtpd_process_client_limit
+  std::shared_ptr<const Policy> policy;         // restrictions, mynetworks, our domains
 };
 
 // Errors: a value the parameter table's type check cannot catch (an unknown
-// smtpd_forbid_bare_newline mode).
+// smtpd_forbid_bare_newline mode), and those of load_policy().
 Result<Settings> load_settings(const config::MainCf& cf);
 
 // True when domain (any case, trailing dot allowed) is one of mydestination.

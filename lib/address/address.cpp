@@ -283,12 +283,20 @@ Result<PathResult> parse(std::string_view arg, const PathOptions& opts, bool pat
     }
     const size_t local_start = p.pos();
     if (!p.local_part(r.address.local)) return malformed();
-    const size_t local_len = p.pos() - local_start;
+    size_t local_len = p.pos() - local_start;
     if (p.eat('@')) {
       if (!p.domain(r.address.domain)) return malformed();
       if (r.address.domain.size() > kDomainMax) return too_long();
+      while (opts.allow_routed_at && p.peek() == '@') {
+        p.eat('@');
+        r.address.local += "@" + r.address.domain;
+        r.address.domain.clear();
+        if (!p.domain(r.address.domain)) return malformed();
+        if (r.address.domain.size() > kDomainMax) return too_long();
+      }
     }
     if (bracketed && !p.eat('>')) return malformed();
+    if (r.address.local.size() > local_len) local_len = r.address.local.size();
     if (local_len > kLocalMax) return too_long();
   }
   // The path must be followed by nothing or by white space and parameters.

@@ -60,6 +60,11 @@ struct PathOptions {
                                    // (RCPT TO:<Postmaster>, local submission)
   bool strict_brackets = false;    // strict_rfc821_envelopes: require <...>
   bool allow_utf8 = false;         // RFC 6531 UTF-8 local parts and U-labels
+  bool allow_routed_at = false;    // "user@other@ours", which Postfix accepts and
+                                   // resolves: the local part becomes "user@other"
+                                   // (relay control must see the route, see
+                                   // smtpd/resolve.h); kLocalMax then counts
+                                   // everything before the last '@'
 };
 
 struct PathResult {

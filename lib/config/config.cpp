@@ -17,6 +17,8 @@
 #include "lib/core/fd.h"
 #include "lib/core/strings.h"
 #include "lib/log/log.h"
+#include "lib/net/interfaces.h"
+#include "lib/net/ip.h"
 
 namespace buzon::config {
 
@@ -238,7 +240,9 @@ struct Choices {
   std::initializer_list<std::string_view> words;
 };
 const Choices kChoices[] = {
+    {"inet_protocols", {"all", "ipv4", "ipv6"}},
     {"mailbox_delivery_lock", {"fcntl", "flock", "dotlock"}},
+    {"mynetworks_style", {"host", "subnet", "class"}},
     {"smtpd_forbid_bare_newline", {"normalize", "reject", "no"}},
     {"syslog_facility", {"mail", "daemon", "user", "auth", "authpriv", "local0", "local1", "local2",
                          "local3", "local4", "local5", "local6", "local7"}},
@@ -305,6 +309,15 @@ std::string type_problem(const ParamDef& def, std::string_view v) {
     case Type::String:
     case Type::List:
       break;
+  }
+  if (def.name == "mynetworks") {
+    // Checked here so that a typo is reported with file:line at load time;
+    // smtpd relies on every item being a network.
+    for (const auto& w : str::split(v, " \t\r\n,")) {
+      std::string_view item = w;
+      if (!item.empty() && item.front() == '!') item.remove_prefix(1);
+      if (auto c = net::parse_cidr(item); !c) return "bad mynetworks value: " + c.error().message;
+    }
   }
   for (const auto& c : kChoices) {
     if (c.name != def.name) continue;
@@ -586,6 +599,12 @@ std::string MainCf::raw(std::string_view name) const {
   if (auto it = values_.find(name); it != values_.end()) return it->second;
   if (name == "myhostname") return escape_dollars(system_hostname());
   if (name == "mydomain") return escape_dollars(domain_of(get("myhostname")));
+  if (name == "mynetworks") {
+    // Postfix computes it from mynetworks_style and the interfaces that are
+    // up now; a bad style is reported by validation, not here.
+    auto nets = net::default_mynetworks(get("mynetworks_style"), net::local_interfaces());
+    return nets ? escape_dollars(*nets) : std::string();
+  }
   if (const ParamDef* def = find_param(name)) return std::string(def->default_value);
   return "";
 }

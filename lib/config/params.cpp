@@ -3,8 +3,8 @@
 // "buzon conf -d" and main.cf(5) show. Keep it sorted by name (find_param
 // does a binary search; t/lib/config/config_test.cpp checks the order).
 //
-// myhostname and mydomain have computed defaults (lib/config/config.cpp);
-// their table default is empty. config_directory is always the directory
+// myhostname, mydomain and mynetworks have computed defaults
+// (lib/config/config.cpp); their table default is empty. config_directory is always the directory
 // main.cf was loaded from.
 #include <algorithm>
 #include <array>
@@ -18,8 +18,12 @@ using T = Type;
 
 constexpr ParamDef kParams[] = {
     {"2bounce_notice_recipient", "postmaster", T::String, "The recipient of undeliverable mail that cannot be returned to the sender (a failed message from <>)."},
+    {"access_map_defer_code", "450", T::Int, "The SMTP server response code when a client, helo, sender or recipient access table lookup yields DEFER."},
+    {"access_map_reject_code", "554", T::Int, "The SMTP server response code when a client, helo, sender or recipient access table lookup yields REJECT."},
     {"alias_database", "hash:$config_directory/aliases", T::List, "The alias databases that are built by newaliases and sendmail -bi, each from its aliases(5) source file."},
     {"alias_maps", "hash:$config_directory/aliases", T::List, "The alias tables that the local delivery agent looks up, in order; a table that cannot be read defers the delivery."},
+    {"allow_percent_hack", "yes", T::Bool, "Treat user%domain in an address as user@domain when deciding where mail goes (and so whether it is relayed)."},
+    {"allow_untrusted_routing", "no", T::Bool, "Forward mail with sender-specified routing (user[@%!]remote@ours) from untrusted clients to destinations in relay_domains."},
     {"bounce_queue_lifetime", "5d", T::Time, "The maximal time a bounce message is queued before it is considered undeliverable."},
     {"bounce_size_limit", "50000", T::Size, "The maximal amount of original message text that is sent in a non-delivery notification; larger messages are returned as headers only."},
     {"config_directory", "", T::String, "The directory with the main.cf and master.cf configuration files; it comes from -c or MAIL_CONFIG, a main.cf setting has no effect."},
@@ -29,6 +33,7 @@ constexpr ParamDef kParams[] = {
     {"default_destination_concurrency_limit", "20", T::Int, "The default maximal number of parallel deliveries to the same destination."},
     {"default_privs", "nobody", T::String, "The default rights used by the local delivery agent for delivery to an external file or command."},
     {"default_process_limit", "100", T::Int, "The default maximal number of processes of one master.cf service, used when its maxproc column is '-'."},
+    {"defer_code", "450", T::Int, "The SMTP server response code when a remote SMTP client request is rejected by the defer restriction."},
     {"delay_warning_time", "0h", T::Time, "The time after which the sender receives a copy of the message headers of mail that is still queued; 0 disables the warnings."},
     {"deliver_lock_attempts", "20", T::Int, "The maximal number of attempts to acquire an exclusive lock on a mailbox file or bounce logfile."},
     {"deliver_lock_delay", "1s", T::Time, "The time between attempts to acquire an exclusive lock on a mailbox file or bounce logfile."},
@@ -39,6 +44,8 @@ constexpr ParamDef kParams[] = {
     {"hopcount_limit", "50", T::Int, "The maximal number of Received: message headers that is allowed in the primary message headers."},
     {"import_environment", "TZ LANG", T::List, "The environment variables that master passes on to the daemons it starts: a name imports the variable from master's environment when set, name=value sets it."},
     {"inet_interfaces", "all", T::List, "The local network interface addresses that this mail system receives mail on, or all."},
+    {"inet_protocols", "all", T::List, "The Internet protocols this mail system uses: all, or one or both of ipv4 and ipv6."},
+    {"invalid_hostname_reject_code", "501", T::Int, "The SMTP server response code when a client HELO or EHLO hostname is rejected by reject_invalid_helo_hostname."},
     {"ipc_idle", "5s", T::Time, "The time after which a client closes an idle internal communication channel."},
     {"ipc_timeout", "3600s", T::Time, "The time limit for sending or receiving information over an internal communication channel."},
     {"line_length_limit", "2048", T::Int, "Upon input, long lines are chopped up into pieces of at most this length; upon delivery, long lines are reconstructed."},
@@ -61,27 +68,49 @@ constexpr ParamDef kParams[] = {
     {"mydestination", "$myhostname, localhost.$mydomain, localhost", T::List, "The list of domains that are delivered via the local delivery transport."},
     {"mydomain", "", T::String, "The internet domain name of this mail system; the default is $myhostname without its first component, or localdomain."},
     {"myhostname", "", T::String, "The internet hostname of this mail system; the default is the system hostname, with .localdomain appended when it has no dot."},
+    {"mynetworks", "", T::List, "The trusted remote SMTP clients (network/mask, IPv6 as [address]/mask) that may relay through this server; the default comes from mynetworks_style."},
+    {"mynetworks_style", "host", T::String, "How the default mynetworks is computed: host (the local machine's addresses), subnet (its subnetworks) or class (their class A/B/C networks)."},
     {"myorigin", "$myhostname", T::String, "The domain name that locally-posted mail appears to come from, and that locally-posted mail is delivered to."},
+    {"non_fqdn_reject_code", "504", T::Int, "The SMTP server response code when a client HELO hostname, sender or recipient address is not in fully-qualified domain form."},
+    {"parent_domain_matches_subdomains", "debug_peer_list, fast_flush_domains, mynetworks, permit_mx_backup_networks, qmqpd_authorized_clients, relay_domains, smtpd_access_maps", T::List, "The features where a domain name matches itself and its subdomains; elsewhere a subdomain needs a .domain pattern."},
+    {"proxy_interfaces", "", T::List, "The network interface addresses that this mail system receives mail on by way of a proxy or network address translation unit."},
     {"qmgr_message_active_limit", "20000", T::Int, "The maximal number of messages in the active queue."},
     {"qmgr_message_recipient_limit", "20000", T::Int, "The maximal number of recipients held in memory by the queue manager; a message with more is still taken in when nothing else is active."},
     {"queue_directory", "/var/spool/buzon", T::String, "The location of the top-level queue directory."},
     {"queue_run_delay", "300s", T::Time, "The time between deferred queue scans by the queue manager."},
     {"recipient_delimiter", "", T::String, "The set of characters that can separate a user name from its address extension (user+foo), or empty for none."},
+    {"reject_code", "554", T::Int, "The SMTP server response code when a remote SMTP client request is rejected by the reject restriction."},
+    {"relay_domains", "", T::List, "The destination domains (and subdomains) that this system relays mail to, besides its own."},
+    {"relay_domains_reject_code", "554", T::Int, "The SMTP server response code when a client request is rejected by reject_unauth_destination."},
     {"service_throttle_time", "60s", T::Time, "How long the master waits before forking a server that appears to be malfunctioning."},
     {"smtpd_banner", "$myhostname ESMTP $mail_name", T::String, "The text that follows the 220 status code in the SMTP greeting banner."},
+    {"smtpd_client_restrictions", "", T::List, "Optional restrictions that the SMTP server applies in the context of a client connection request."},
+    {"smtpd_data_restrictions", "", T::List, "Optional access restrictions that the SMTP server applies in the context of the SMTP DATA command."},
+    {"smtpd_delay_reject", "yes", T::Bool, "Wait until the RCPT TO command before evaluating the client, helo and sender restrictions."},
     {"smtpd_error_sleep_time", "1s", T::Time, "The SMTP server response delay after a client has made more than smtpd_soft_error_limit errors."},
     {"smtpd_forbid_bare_newline", "normalize", T::String, "What the SMTP server does with a line that ends in a bare LF: normalize (treat it as CRLF), reject, or no (accept it unchanged)."},
     {"smtpd_hard_error_limit", "20", T::Int, "The maximal number of errors a remote SMTP client is allowed to make without delivering mail before the server disconnects."},
+    {"smtpd_helo_required", "no", T::Bool, "Require that a remote SMTP client introduces itself with HELO or EHLO before sending MAIL or other commands."},
+    {"smtpd_helo_restrictions", "", T::List, "Optional restrictions that the SMTP server applies in the context of a client HELO or EHLO command."},
     {"smtpd_junk_command_limit", "100", T::Int, "The number of junk commands (NOOP, VRFY, ETRN or RSET) that a remote SMTP client can send before the server starts to count them as errors."},
+    {"smtpd_null_access_lookup_key", "<>", T::String, "The lookup key to be used in SMTP access tables instead of the null sender address."},
     {"smtpd_process_client_limit", "1000", T::Int, "The maximal number of SMTP sessions that one smtpd process serves at the same time."},
     {"smtpd_recipient_limit", "1000", T::Int, "The maximal number of recipients that the SMTP server accepts per message delivery request."},
+    {"smtpd_recipient_restrictions", "", T::List, "Optional restrictions that the SMTP server applies in the context of a client RCPT TO command, after smtpd_relay_restrictions."},
+    {"smtpd_reject_unlisted_recipient", "yes", T::Bool, "Reject the RCPT TO command when the recipient of a local domain is not a known user, also without reject_unlisted_recipient."},
+    {"smtpd_relay_restrictions", "permit_mynetworks, permit_sasl_authenticated, defer_unauth_destination", T::List, "Access restrictions for mail relay control that the SMTP server applies in the context of the RCPT TO command, before smtpd_recipient_restrictions."},
+    {"smtpd_sender_restrictions", "", T::List, "Optional restrictions that the SMTP server applies in the context of a client MAIL FROM command."},
     {"smtpd_soft_error_limit", "10", T::Int, "The number of errors a remote SMTP client is allowed to make without delivering mail before the server slows down its responses."},
     {"smtpd_timeout", "300s", T::Time, "The time limit for sending an SMTP server response and for receiving an SMTP client request."},
     {"smtputf8_enable", "yes", T::Bool, "Enable the SMTPUTF8 extension (RFC 6531): UTF-8 in envelope addresses and message headers, announced in the EHLO response."},
     {"stale_lock_time", "300s", T::Time, "The time after which a stale exclusive mailbox lockfile is removed."},
+    {"swap_bangpath", "yes", T::Bool, "Treat site!user in an address as user@site when deciding where mail goes (and so whether it is relayed)."},
     {"syslog_facility", "mail", T::String, "The syslog facility of mail system logging (mail, daemon, user, local0 ... local7)."},
     {"syslog_name", "buzon", T::String, "The mail system name that is prepended to the process name in log records, so that smtpd logs as buzon/smtpd."},
     {"trigger_timeout", "10s", T::Time, "The time limit for sending a trigger to a daemon, such as a wakeup of the queue manager."},
+    {"unknown_address_reject_code", "450", T::Int, "The SMTP server response code when a sender or recipient domain is rejected by reject_unknown_sender_domain or reject_unknown_recipient_domain."},
+    {"unknown_client_reject_code", "450", T::Int, "The SMTP server response code when a client without valid address <=> name mapping is rejected by reject_unknown_client_hostname."},
+    {"unknown_local_recipient_reject_code", "550", T::Int, "The SMTP server response code when a recipient address is local and is not a known user."},
 };
 
 }  // namespace

@@ -1,0 +1,82 @@
+// The Session's hooks into the restriction lists (policy.h): what the
+// session knows becomes Facts, a Verdict becomes a reply and log lines.
+#include "lib/log/log.h"
+#include "smtpd/session.h"
+
+namespace buzon::smtpd {
+
+Facts Session::policy_facts(std::string_view command) const {
+  Facts f;
+  f.client_name = peer_.name;
+  f.client_addr = peer_.addr;
+  f.client_ip = client_ip_;
+  f.in_mynetworks = in_mynetworks_;
+  f.helo = helo_.empty() ? nullptr : &helo_;
+  f.esmtp = ehlo_;
+  f.pipelined = pipelined_;
+  f.sender = mail_ ? &mail_->sender : nullptr;
+  f.command = command;
+  return f;
+}
+
+void Session::log_verdict(std::string_view stage, const Verdict& v, std::string_view rcpt) {
+  for (const auto& [kind, text] : v.notes) {
+    if (kind == "warning") {
+      log::warning(text);
+    } else {
+      log_reject(stage, text, rcpt, kind);
+    }
+  }
+  if (v.kind == Verdict::Reject) log_reject(stage, v.reply, rcpt);
+}
+
+std::string Session::policy_connect() {
+  const Policy& p = *s_.policy;
+  if (peer_.local || p.delay_reject) return "";
+  Verdict v = check_client(p, policy_facts("CONNECT"));
+  log_verdict("CONNECT", v);
+  if (v.kind == Verdict::Reject) access_denied_ = v.reply;
+  return access_denied_;
+}
+
+std::string Session::policy_helo(const std::string& helo) {
+  const Policy& p = *s_.policy;
+  if (peer_.local || p.delay_reject) return "";
+  Facts f = policy_facts("HELO");
+  f.helo = &helo;
+  Verdict v = check_helo(p, f);
+  log_verdict("HELO", v);
+  return v.kind == Verdict::Reject ? v.reply : "";
+}
+
+std::string Session::policy_mail(const address::Address& sender) {
+  const Policy& p = *s_.policy;
+  if (peer_.local) return "";
+  if (p.helo_required && helo_.empty()) return "503 5.5.1 Error: send HELO/EHLO first";
+  if (p.delay_reject) return "";
+  Facts f = policy_facts("MAIL");
+  f.sender = &sender;
+  Verdict v = check_sender(p, f);
+  log_verdict("MAIL", v);
+  return v.kind == Verdict::Reject ? v.reply : "";
+}
+
+std::string Session::policy_rcpt(const address::Address& rcpt, const Resolved& route, bool known) {
+  if (peer_.local) return "";
+  Facts f = policy_facts("RCPT");
+  f.recipient = &rcpt;
+  f.route = &route;
+  f.recipient_known = known;
+  Verdict v = check_rcpt(*s_.policy, f);
+  log_verdict("RCPT", v, shown_address(rcpt));
+  return v.kind == Verdict::Reject ? v.reply : "";
+}
+
+std::string Session::policy_data() {
+  if (peer_.local) return "";
+  Verdict v = check_data(*s_.policy, policy_facts("DATA"));
+  log_verdict("DATA", v);
+  return v.kind == Verdict::Reject ? v.reply : "";
+}
+
+}  // namespace buzon::smtpd
