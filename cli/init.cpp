@@ -102,13 +102,33 @@ std::string instance_master_cf(const InstancePlan& p) {
   std::string s;
   s += "# master.cf of a Buzon instance, made by \"buzon init\"; see master.cf(5).\n";
   s += "# Services that Buzon does not have yet are absent. They will listen on\n";
-  s += "# 127.0.0.1 ports " + port(587) + " (submission), " + port(465) + " (smtps), " + port(110) + " (pop3),\n";
-  s += "# " + port(995) + " (pop3s), " + port(143) + " (imap) and " + port(993) + " (imaps).\n";
+  s += "# 127.0.0.1 ports " + port(110) + " (pop3), " + port(995) + " (pop3s), " + port(143) + " (imap) and " +
+       port(993) + " (imaps).\n";
   s += "#\n";
   s += "# " + pad("service", 16) + pad("type", 5) + pad("private", 7) + pad("unpriv", 7) + pad("chroot", 7) +
        pad("wakeup", 7) + pad("maxproc", 7) + "command + args\n";
   s += "# " + std::string(76, '=') + "\n";
   s += row("127.0.0.1:" + port(25), "inet", "n", "-", "-", "-", "smtpd");
+  // Postfix's submission and smtps services, on this instance's ports.
+  const std::string mua_overrides =
+      "  -o smtpd_reject_unlisted_recipient=no\n"
+      "  -o smtpd_client_restrictions=$mua_client_restrictions\n"
+      "  -o smtpd_helo_restrictions=$mua_helo_restrictions\n"
+      "  -o smtpd_sender_restrictions=$mua_sender_restrictions\n"
+      "  -o smtpd_recipient_restrictions=\n"
+      "  -o smtpd_relay_restrictions=permit_sasl_authenticated,reject\n";
+  s += "# Message submission (RFC 6409): authenticated clients only, so every\n";
+  s += "# recipient is refused until AUTH exists.\n";
+  s += row("127.0.0.1:" + port(587), "inet", "n", "-", "-", "-", "smtpd");
+  s += "  -o syslog_name=buzon/submission\n" + mua_overrides;
+  s += "# SMTP over TLS from the first byte (RFC 8314), once TLS exists.\n";
+  s += "#" + row("127.0.0.1:" + port(465), "inet", "n", "-", "-", "-", "smtpd");
+  s += "#  -o syslog_name=buzon/smtps\n#  -o smtpd_tls_wrappermode=yes\n";
+  for (size_t at = 0; at < mua_overrides.size();) {
+    size_t nl = mua_overrides.find('\n', at);
+    s += "#" + mua_overrides.substr(at, nl + 1 - at);
+    at = nl + 1;
+  }
   s += "# Local submission: sendmail(1) speaks SMTP to public/submit.\n";
   s += row("submit", "unix", "n", "-", "-", "-", "smtpd");
   s += row("qmgr", "unix", "n", "-", "300", "1", "qmgr");
@@ -296,7 +316,8 @@ std::string instance_summary(const InstancePlan& p, const std::string& buzon, co
   }
   s += "  runs as     " + p.owner + "\n";
   s += "  log         " + p.dir + "/log/maillog\n";
-  s += "  not yet     submission, smtps, pop3, pop3s, imap, imaps\n\n";
+  s += "  submission  127.0.0.1:" + std::to_string(p.port_base + 587) + " (authenticated clients only)\n";
+  s += "  not yet     smtps, pop3, pop3s, imap, imaps\n\n";
   const std::string& to = p.users.front().name;
   const std::string& from = p.users.size() > 1 ? p.users[1].name : to;
   s += "Next:\n";

@@ -11,6 +11,7 @@
 #include "cli/init.h"
 #include "cli/password.h"
 #include "lib/config/config.h"
+#include "lib/file/file.h"
 #include "lib/core/strings.h"
 #include "lib/file/file.h"
 #include "lib/queue/queue.h"
@@ -111,7 +112,7 @@ TEST_CASE("init: the files parse back with lib/config and lib/users", "[init]") 
 
   auto services = config::load_master_cf(d, *cf);
   REQUIRE(services);
-  REQUIRE(services->size() == 4);
+  REQUIRE(services->size() == 5);
   const auto& smtp = (*services)[0];
   CHECK(smtp.name == "127.0.0.1:20025");
   CHECK(smtp.type == "inet");
@@ -119,17 +120,33 @@ TEST_CASE("init: the files parse back with lib/config and lib/users", "[init]") 
   CHECK(smtp.unprivileged);
   CHECK_FALSE(smtp.chroot);
   CHECK(smtp.command == "smtpd");
-  const auto& submit = (*services)[1];
+  // Postfix's submission service on the instance's port for 587; smtps
+  // (465) is there but commented out until TLS exists.
+  const auto& submission = (*services)[1];
+  CHECK(submission.name == "127.0.0.1:20587");
+  CHECK(submission.command == "smtpd");
+  using O = std::vector<std::pair<std::string, std::string>>;
+  CHECK(submission.overrides == O{{"syslog_name", "buzon/submission"},
+                                  {"smtpd_reject_unlisted_recipient", "no"},
+                                  {"smtpd_client_restrictions", "$mua_client_restrictions"},
+                                  {"smtpd_helo_restrictions", "$mua_helo_restrictions"},
+                                  {"smtpd_sender_restrictions", "$mua_sender_restrictions"},
+                                  {"smtpd_recipient_restrictions", ""},
+                                  {"smtpd_relay_restrictions", "permit_sasl_authenticated,reject"}});
+  auto master_text = file::read_file(d + "/master.cf", 1 << 20);
+  REQUIRE(master_text);
+  CHECK(master_text->find("#127.0.0.1:20465 ") != std::string::npos);
+  const auto& submit = (*services)[2];
   CHECK(submit.name == "submit");
   CHECK(submit.type == "unix");
   CHECK_FALSE(submit.is_private);  // listens in public/
   CHECK(submit.command == "smtpd");
-  const auto& qmgr = (*services)[2];
+  const auto& qmgr = (*services)[3];
   CHECK(qmgr.name == "qmgr");
   CHECK_FALSE(qmgr.is_private);
   CHECK(qmgr.wakeup == 300);
   CHECK(qmgr.maxproc == 1);
-  const auto& local = (*services)[3];
+  const auto& local = (*services)[4];
   CHECK(local.name == "local");
   CHECK(local.is_private);
   CHECK_FALSE(local.unprivileged);  // setuid per recipient
