@@ -55,10 +55,10 @@ TEST_CASE("check: missing daemons are named with their master.cf line", "[check]
   std::string d = make_instance(t);
   auto r = check_config(d);
   REQUIRE(r.cf);
-  CHECK(r.services.size() == 4);
-  CHECK(r.errors.size() == 5);  // master + smtpd (twice) + qmgr + local
+  CHECK(r.services.size() == 5);
+  CHECK(r.errors.size() == 6);  // master + smtpd (smtp, submission, submit) + qmgr + local
   CHECK(has(r.errors, "daemon_directory " + t.path + "/libexec: command master: "));
-  CHECK(has(r.errors, d + "/master.cf:8: command smtpd: " + t.path + "/libexec/smtpd: No such file or directory"));
+  CHECK(has(r.errors, d + "/master.cf:7: command smtpd: " + t.path + "/libexec/smtpd: No such file or directory"));
   CHECK(has(r.errors, "command qmgr:"));
 
   for (const char* n : {"master", "smtpd", "qmgr"}) add_daemon(t, n);
