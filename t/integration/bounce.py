@@ -3,7 +3,7 @@
 comes back to the sender as an RFC 3464 report, parsed here with Python's
 email package; RET, ENVID, ORCPT and NOTIFY as stored at receipt; mail from
 <> never bounces (its failure goes to the postmaster, and that one's failure
-is discarded)."""
+is discarded); delay_warning_time sends one warning."""
 import email
 import email.policy
 import os
@@ -221,7 +221,33 @@ def test_expired_old_message_and_bounce_lifetime():
         assert "%s: removed" % qid in inst.maillog()
 
 
+def test_delay_warning_once():
+    with Instance() as inst:
+        # Retries every second; a warning once mail is 1 s old.
+        inst.run("conf", "-e", "delay_warning_time=1s", "minimal_backoff_time=1s", "maximal_backoff_time=1s",
+                 "queue_run_delay=1s")
+        inst.start()
+        inst.sendmail("-f", "alice@example.test", "slow@elsewhere.example",
+                      data=b"Subject: slow one\n\nbody\n")
+        m = wait_messages(inst, "alice", 1)[0]
+        assert m["Subject"] == "Delayed Mail (still being retried)", m["Subject"]
+        text, _, per_rcpt, orig = report_parts(m)
+        assert "THIS IS A WARNING ONLY" in text
+        assert per_rcpt[0]["Final-Recipient"] == "rfc822; slow@elsewhere.example"
+        assert per_rcpt[0]["Action"] == "delayed"
+        assert per_rcpt[0]["Status"] == "4.4.1"
+        assert per_rcpt[0]["Will-Retry-Until"]
+        assert "Subject: slow one" in orig.get_payload()
+        log = inst.maillog()
+        assert ": sender delay notification: " in log, log
+        # More retries, no second warning.
+        wait_for("three more attempts", lambda: inst.maillog().count("to=<slow@elsewhere.example>") >= 4,
+                 timeout=20)
+        assert inst.maillog().count("sender delay notification") == 1
+        assert len(mbox_messages(inst, "alice")) == 1
+
+
 if __name__ == "__main__":
     main([test_failure_report_fields_hdrs, test_ret_full_and_default, test_notify_never_and_success,
           test_null_sender_never_bounces, test_expiry_returns_the_message,
-          test_expired_old_message_and_bounce_lifetime])
+          test_expired_old_message_and_bounce_lifetime, test_delay_warning_once])
