@@ -40,6 +40,7 @@ struct Scheduler::Msg {
   size_t outstanding = 0;  // jobs queued or in flight
   bool deferred = false;   // a recipient got a temporary failure in this pass
   bool abandoned = false;  // stop() dropped some of its jobs
+  bool expired = false;    // a recipient reached the queue lifetime in this pass
   // Outcomes of this pass that need a notice, settled in finalize(): the
   // permanent failures are marked done only after their report is queued.
   std::vector<Outcome> failed, delivered, delayed;
@@ -312,17 +313,18 @@ void Scheduler::complete(Job job, int status, std::string dsn, std::string reaso
   a.finished = now();
   Backoff limits = s_.backoff;
   if (m->env.sender.empty()) limits.lifetime = s_.bounce_lifetime;  // bounce_queue_lifetime
-  if (status == 4 && expired(m->env.arrival_sec, static_cast<long long>(a.finished), limits)) {
-    // maximal_queue_lifetime (bounce_queue_lifetime for mail from <>)
-    // reached: give up (RFC 3463 X.4.7) and return it to the sender.
-    reason = "delivery time expired; last error: " + dsn + " " + reason;
-    dsn = "5.4.7";
-    status = 5;
-  }
   a.dsn = dsn;
   a.reason = reason;
   Outcome o{job.rcpt, dsn, reason, static_cast<std::time_t>(a.finished), ""};
-  if (status == 0) {
+  if (status == 4 && expired(m->env.arrival_sec, static_cast<long long>(a.finished), limits)) {
+    // maximal_queue_lifetime (bounce_queue_lifetime for mail from <>)
+    // reached: the attempt is logged as deferred, and the recipient is
+    // returned to the sender with its last temporary status, as Postfix
+    // does ("status=expired, returned to sender", logged in finalize).
+    m->expired = true;
+    m->failed.push_back(std::move(o));
+    a.status = "deferred";
+  } else if (status == 0) {
     mark_done(*m, job.rcpt);
     if (notify_wants(r.dsn.notify, NoticeKind::Success)) m->delivered.push_back(std::move(o));
     a.status = "sent";
@@ -354,6 +356,8 @@ void Scheduler::mark_done(Msg& m, size_t rcpt) {
 
 void Scheduler::finalize(Msg* m) {
   std::string id = m->id;
+  if (m->expired)
+    log::info(log::format(id, {{"from", "<" + m->env.sender + ">"}, {"status", "expired, returned to sender"}}));
   if (!m->failed.empty()) settle_failed(*m);
   if (!m->delivered.empty()) notify_success(*m);
   bool all_done = std::all_of(m->env.recipients.begin(), m->env.recipients.end(),

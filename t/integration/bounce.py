@@ -199,10 +199,14 @@ def test_expiry_returns_the_message():
         inst.wait_queue_empty()
         _, _, per_rcpt, orig = report_parts(m)
         assert per_rcpt[0]["Final-Recipient"] == "rfc822; someone@elsewhere.example"
+        # As Postfix: the last temporary status, action failed.
         assert per_rcpt[0]["Action"] == "failed"
-        assert per_rcpt[0]["Status"] == "5.4.7"
-        assert "delivery time expired" in per_rcpt[0]["Diagnostic-Code"]
+        assert per_rcpt[0]["Status"] == "4.4.1"
+        assert "no relay transport" in per_rcpt[0]["Diagnostic-Code"], per_rcpt[0]["Diagnostic-Code"]
         assert "Subject: far away" in orig.get_payload()
+        log = inst.maillog()
+        assert "status=expired, returned to sender" in log, log
+        assert "status=bounced" not in log, log
 
 
 def test_expired_old_message_and_bounce_lifetime():
@@ -213,7 +217,8 @@ def test_expired_old_message_and_bounce_lifetime():
         old = time.time() - 5 * 86400 - 60
         qid = inject(inst, "alice@example.test", [("x@elsewhere.example", None, None)], arrival=old)
         m = wait_messages(inst, "alice", 1)[0]
-        assert report_parts(m)[2][0]["Status"] == "5.4.7"
+        assert report_parts(m)[2][0]["Status"] == "4.4.1"
+        assert "%s: from=<alice@example.test>, status=expired, returned to sender" % qid in inst.maillog()
         inst.wait_queue_empty()
         # A young message from <> expires at once with bounce_queue_lifetime=0.
         q2 = inject(inst, "", [("y@elsewhere.example", None, None)])

@@ -289,6 +289,41 @@ TEST_CASE("scheduler: temporary failures defer, permanent ones are settled", "[q
   CHECK(slurp(queue::path(q.dir, "defer", id)) == "bob@example.test\t4.2.0\tmailbox locked\n");
 }
 
+TEST_CASE("scheduler: a permanent failure sends a report to the sender", "[qmgr][scheduler][dsn]") {
+  TempQueue q;
+  std::string id = enqueue(q.dir, {"carol@example.test", "dave@example.test"});
+  event::Loop loop;
+  FakeAgent agent(loop, q.dir, [](const attr::Message& m) -> std::optional<attr::Message> {
+    if (m.get("recipient") == "alice@example.test") return reply(0, "2.0.0", "delivered to mailbox");
+    return reply(5, "5.1.1", "unknown user");
+  });
+  Scheduler s(loop, settings_for(q));
+  s.start();
+  REQUIRE(run_until(loop, [&] { return agent.requests.size() == 3 && s.messages() == 0; }));
+  // Both failures in one report, from <> to the sender, delivered last.
+  const auto& notice = agent.requests[2];
+  CHECK(notice.get("recipient") == "alice@example.test");
+  CHECK(notice.get("sender") == "");
+  CHECK_FALSE(q.has("active", id));
+  CHECK(q.count("incoming") + q.count("active") + q.count("deferred") == 0);
+}
+
+TEST_CASE("scheduler: no report, no settling: the failure stays pending", "[qmgr][scheduler][dsn]") {
+  TempQueue q;
+  std::string id = enqueue(q.dir, {"carol@example.test"});
+  // tmp/ replaced by a file: no new queue file can be written.
+  REQUIRE(::rmdir((q.dir + "/tmp").c_str()) == 0);
+  REQUIRE(file::write_atomic(q.dir + "/tmp", "", 0600));
+  event::Loop loop;
+  FakeAgent agent(loop, q.dir, [](const attr::Message&) { return reply(5, "5.1.1", "unknown user"); });
+  Scheduler s(loop, settings_for(q));
+  s.start();
+  REQUIRE(run_until(loop, [&] { return q.has("deferred", id); }));
+  auto env = envelope(queue::path(q.dir, "deferred", id), id);
+  CHECK_FALSE(env.recipients[0].done);
+  CHECK(slurp(queue::path(q.dir, "defer", id)) == "carol@example.test\t5.1.1\tunknown user\n");
+}
+
 TEST_CASE("scheduler: past maximal_queue_lifetime a deferral becomes a bounce", "[qmgr][scheduler]") {
   TempQueue q;
   std::string id = enqueue(q.dir, {"bob@example.test", "x@elsewhere.example"});
