@@ -16,6 +16,7 @@
 #include "qmgr/notice.h"
 #include "qmgr/queue_dirs.h"
 #include "qmgr/reply_check.h"
+#include "qmgr/temp_purge.h"
 #include "qmgr/transport.h"
 
 namespace buzon::qmgr {
@@ -48,6 +49,7 @@ struct Scheduler::Msg {
 
 Scheduler::Scheduler(event::Loop& loop, Settings s) : loop_(loop), s_(std::move(s)) {
   run_timer_ = std::make_unique<event::Event>(loop_, -1, 0, [this](short) {
+    (void)purge_stale_temp(s_.queue_dir, static_cast<std::time_t>(now()));
     deferred_wanted_ = incoming_wanted_ = true;
     schedule_scan();
     run_timer_->add(s_.queue_run_delay);
@@ -64,6 +66,7 @@ void Scheduler::start() {
     for (const auto& id : *ids) load(id);
   else
     log::warning(ids.error().message);
+  (void)purge_stale_temp(s_.queue_dir, static_cast<std::time_t>(now()));
   incoming_wanted_ = deferred_wanted_ = true;
   schedule_scan();
   run_timer_->add(s_.queue_run_delay);

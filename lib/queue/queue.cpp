@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <stdio.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -167,6 +168,10 @@ Result<Writer> Writer::create(const std::string& queue_dir) {
       if (errno == EEXIST) continue;
       return sys_error("create " + p);
     }
+    // The writer holds a lock on its temporary file until it is gone: a
+    // tmp/ file whose lock can be taken belongs to a dead writer
+    // (qmgr/temp_purge.h). A fresh file cannot be locked by anyone else.
+    if (::flock(fd.get(), LOCK_EX | LOCK_NB) < 0) return sys_error("lock " + p);
     Writer w(queue_dir, id, std::move(fd));
     timeval tv;
     ::gettimeofday(&tv, nullptr);

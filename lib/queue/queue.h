@@ -92,7 +92,9 @@ struct Envelope {
 
 // Writes one new queue file. Use: create, then envelope records, then
 // begin_content, append content (LF line endings), then commit. A Writer
-// destroyed without commit removes its temporary file.
+// destroyed without commit removes its temporary file. The temporary file
+// is flock'ed (LOCK_EX) by its Writer for the Writer's lifetime, so a file
+// left in tmp/ by a killed writer can be told from one being written.
 class Writer {
  public:
   static Result<Writer> create(const std::string& queue_dir);

@@ -15,6 +15,7 @@
 #include "qmgr/delivery_log.h"
 #include "qmgr/queue_dirs.h"
 #include "qmgr/reply_check.h"
+#include "qmgr/temp_purge.h"
 #include "qmgr/transport.h"
 
 using namespace buzon;
@@ -221,4 +222,32 @@ TEST_CASE("qmgr: queue listing is sorted and skips names that are not queue IDs"
   auto m = mtime_of(p);
   REQUIRE(m);
   CHECK(*m == 1700000123);
+}
+
+TEST_CASE("qmgr: stale temporary files of dead writers are removed, live ones kept", "[qmgr][tmp]") {
+  TempQueue q;
+  auto live = queue::Writer::create(q.dir);
+  REQUIRE(live);
+  REQUIRE(live->sender("a@example.test"));
+  std::string live_path = queue::path(q.dir, "tmp", live->id());
+  std::string dead_path = queue::path(q.dir, "tmp", "6752A1B20A1B2C3D4");
+  std::string fresh_path = queue::path(q.dir, "tmp", "6752A1B20A1B2C3D5");
+  std::string other_path = q.dir + "/tmp/notes.txt";
+  for (const auto& p : {dead_path, fresh_path, other_path}) REQUIRE(file::write_atomic(p, "V1:1\n", 0600));
+  long long now = static_cast<long long>(::time(nullptr));
+  long long old = now - kTempMinAge.count();
+  REQUIRE(set_time(live_path, old));
+  REQUIRE(set_time(dead_path, old));
+  REQUIRE(set_time(fresh_path, old + 1));
+  REQUIRE(set_time(other_path, old - 100));
+  CHECK(purge_stale_temp(q.dir, static_cast<std::time_t>(now)) == 1);
+  CHECK(::access(dead_path.c_str(), F_OK) != 0);
+  CHECK(::access(live_path.c_str(), F_OK) == 0);   // its writer holds the lock
+  CHECK(::access(fresh_path.c_str(), F_OK) == 0);  // younger than kTempMinAge
+  CHECK(::access(other_path.c_str(), F_OK) == 0);  // not a queue file name
+  // The live writer still commits normally.
+  REQUIRE(live->recipient("b@example.test"));
+  REQUIRE(live->begin_content());
+  REQUIRE(live->commit());
+  CHECK(::access(queue::path(q.dir, "incoming", live->id()).c_str(), F_OK) == 0);
 }
