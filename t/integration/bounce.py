@@ -252,7 +252,37 @@ def test_delay_warning_once():
         assert len(mbox_messages(inst, "alice")) == 1
 
 
+def test_smtp_dsn_parameters_from_a_real_client():
+    """ENVID, RET, NOTIFY and ORCPT given by smtplib over SMTP; a message too
+    big for bob's mailbox bounces with them. RET=FULL of a message over
+    bounce_size_limit returns its header only (the whole of it would not fit
+    alice's mailbox either)."""
+    import smtplib
+    with Instance() as inst:
+        inst.run("conf", "-e", "mailbox_size_limit=5000", "bounce_size_limit=6000")
+        inst.start()
+        big = b"Subject: big one\r\nMessage-ID: <big-1@example.test>\r\n\r\n" + (b"y" * 70 + b"\r\n") * 85
+        with smtplib.SMTP("127.0.0.1", inst.smtp_port, timeout=10) as s:
+            s.ehlo("client.example")
+            assert s.has_extn("dsn")
+            s.sendmail("alice@example.test", ["bob@example.test"], big,
+                       mail_options=["RET=FULL", "ENVID=QQ+2Bx1"],
+                       rcpt_options=["NOTIFY=FAILURE", "ORCPT=rfc822;Bob+2BTag@example.test"])
+            s.sendmail("alice@example.test", ["bob@example.test"], big, rcpt_options=["NOTIFY=NEVER"])
+        m = wait_messages(inst, "alice", 1)[0]
+        inst.wait_queue_empty()
+        assert len(mbox_messages(inst, "alice")) == 1, "NOTIFY=NEVER over SMTP: no second report"
+        text, per_msg, per_rcpt, orig = report_parts(m)
+        assert per_msg["Original-Envelope-Id"] == "QQ+x1", per_msg["Original-Envelope-Id"]  # xtext decoded
+        assert per_rcpt[0]["Original-Recipient"] == "rfc822;Bob+Tag@example.test", per_rcpt[0]["Original-Recipient"]
+        assert per_rcpt[0]["Status"] == "5.2.2"
+        assert "mailbox full" in text
+        assert orig.get_content_type() == "text/rfc822-headers"
+        assert "Message-ID: <big-1@example.test>" in orig.get_payload()
+
+
 if __name__ == "__main__":
     main([test_failure_report_fields_hdrs, test_ret_full_and_default, test_notify_never_and_success,
           test_null_sender_never_bounces, test_expiry_returns_the_message,
-          test_expired_old_message_and_bounce_lifetime, test_delay_warning_once])
+          test_expired_old_message_and_bounce_lifetime, test_delay_warning_once,
+          test_smtp_dsn_parameters_from_a_real_client])
