@@ -19,6 +19,8 @@
 #include <string_view>
 #include <vector>
 
+#include "lib/core/date.h"
+
 namespace buzon::qmgr {
 
 enum class NoticeKind {
@@ -69,7 +71,6 @@ std::string build_report(const ReportInput& in);
 // that ends it (or all of it when there is no body).
 std::string_view header_of(std::string_view message);
 
-// RFC 5322 date-time in local time, e.g. "Sun, 29 Nov 2026 04:07:38 +0000".
-std::string rfc5322_date(std::time_t t);
+using buzon::rfc5322_date;  // lib/core/date.h
 
 }  // namespace buzon::qmgr

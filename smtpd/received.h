@@ -5,6 +5,8 @@
 #include <string>
 #include <string_view>
 
+#include "lib/core/date.h"
+
 namespace buzon::smtpd {
 
 struct TraceInfo {
@@ -25,9 +27,7 @@ struct TraceInfo {
 // used SMTPUTF8; TLS adds S and authentication A (ESMTPSA, UTF8SMTPSA).
 std::string with_protocol(bool ehlo, bool smtputf8, bool tls = false, bool authenticated = false);
 
-// RFC 5322 section 3.3 date-time in local time with a numeric zone:
-// "Tue, 3 Dec 2024 10:52:37 +0100". Independent of the C locale.
-std::string rfc5322_date(std::time_t t);
+using buzon::rfc5322_date;  // lib/core/date.h
 
 // The whole header, lines ending in LF (the queue file form):
 //   Received: from HELO (unknown [192.0.2.1])
