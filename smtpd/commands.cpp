@@ -19,6 +19,7 @@ constexpr std::array kCommands = {
     CommandDef{"NOOP", &Session::cmd_noop, true},  CommandDef{"VRFY", &Session::cmd_vrfy, false},
     CommandDef{"HELP", &Session::cmd_help, true},  CommandDef{"QUIT", &Session::cmd_quit, true},
     CommandDef{"BDAT", &Session::cmd_bdat, true},
+    CommandDef{"STARTTLS", &Session::cmd_starttls, false}, CommandDef{"AUTH", &Session::cmd_auth, false},
 };
 
 // RFC 6531 section 3.4, Postfix's text.
@@ -64,6 +65,7 @@ void Session::cmd_ehlo(std::string_view arg) {
   std::vector<std::string> lines = {s_.hostname, "PIPELINING"};
   lines.push_back(s_.message_size_limit ? "SIZE " + std::to_string(s_.message_size_limit) : "SIZE");
   if (!s_.disable_vrfy) lines.push_back("VRFY");
+  ehlo_security(lines);  // STARTTLS, AUTH (tls_cmd.cpp, auth_cmd.cpp)
   lines.push_back("ENHANCEDSTATUSCODES");
   lines.push_back("8BITMIME");
   lines.push_back("DSN");
@@ -93,7 +95,11 @@ void Session::cmd_mail(std::string_view arg) {
   // login; complete it as Postfix's append_at_myorigin does.
   if (!sender.is_null && sender.domain.empty()) sender.domain = s_.myorigin;
 
-  auto params = parse_mail_params(path->params, s_.smtputf8);
+  // RFC 4954 section 5: AUTH= (auth_cmd.cpp) is taken out before the
+  // other parameters are parsed.
+  auto other_params = strip_auth_param(path->params);
+  if (!other_params) return reply(other_params.error().message);
+  auto params = parse_mail_params(*other_params, s_.smtputf8);
   if (!params.ok()) return reply(params.error);
   if (!sender.is_ascii() && !params.value.smtputf8) return reply(kNeedSmtputf8);
   // RFC 1870: the client's estimate; refuse early what cannot fit.
@@ -176,6 +182,8 @@ void Session::cmd_rcpt(std::string_view arg) {
     mail_->writer.emplace(std::move(*w));
     if (peer_.local)
       log::info(mail_->writer->id(), {{"client", peer_.label()}, {"login", peer_.login}});
+    else if (!sasl_user_.empty())  // Postfix's shape for authenticated clients
+      log::info(mail_->writer->id(), {{"client", peer_.label()}, {"sasl_method", sasl_mech_}, {"sasl_username", sasl_user_}});
     else
       log::info(mail_->writer->id(), {{"client", peer_.label()}});
     write_sender_records();

@@ -1,5 +1,6 @@
 // The SMTP command table: one row per verb, one Session handler per row
-// (commands.cpp). AUTH, STARTTLS, BDAT and ETRN will be rows here.
+// (commands.cpp; STARTTLS in tls_cmd.cpp, AUTH in auth_cmd.cpp). BDAT and
+// ETRN will be rows here.
 #pragma once
 #include <span>
 #include <string_view>

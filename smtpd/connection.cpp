@@ -4,6 +4,9 @@
 
 #include <cstdlib>
 
+#include "lib/log/log.h"
+#include "lib/tls/stream.h"
+
 namespace buzon::smtpd {
 namespace {
 
@@ -19,21 +22,30 @@ constexpr size_t kInputMax = 64 * 1024;
 
 Connection::Connection(event::Loop& loop, Fd fd, const Settings& settings, Peer peer, Done done,
                        std::function<void()> on_queued)
-    : fd_(std::move(fd)),
+    : settings_(settings),
+      loop_(loop),
+      fd_(std::move(fd)),
       bev_(bufferevent_socket_new(loop.base(), fd_.get(), 0)),
       session_(settings, std::move(peer)),
       delay_timer_(loop, -1, 0, [this](short) { delay_over(); }),
       done_(std::move(done)),
       on_queued_(std::move(on_queued)) {
   if (!bev_) std::abort();  // out of memory: nothing sane to do
-  bufferevent_setcb(bev_.get(), read_cb, write_cb, event_cb, this);
-  bufferevent_setwatermark(bev_.get(), EV_READ, 0, kInputMax);
-  timeval tv{static_cast<time_t>(settings.timeout.count()), 0};
+  arm(bev_.get());
+  // Implicit TLS (RFC 8314, port 465): the greeting waits in the TLS
+  // bufferevent until the handshake is done.
+  if (settings.security.wrappermode && settings.security.tls && !session_.local()) start_tls();
+  if (!finished_) send(session_.start());
+}
+
+void Connection::arm(bufferevent* bev) {
+  bufferevent_setcb(bev, read_cb, write_cb, event_cb, this);
+  bufferevent_setwatermark(bev, EV_READ, 0, kInputMax);
+  timeval tv{static_cast<time_t>(settings_.timeout.count()), 0};
   // The read timeout is smtpd_timeout between client bytes; the write
   // timeout catches a client that stops reading our replies.
-  bufferevent_set_timeouts(bev_.get(), &tv, &tv);
-  bufferevent_enable(bev_.get(), EV_READ | EV_WRITE);
-  send(session_.start());
+  bufferevent_set_timeouts(bev, &tv, &tv);
+  bufferevent_enable(bev, EV_READ | EV_WRITE);
 }
 
 Connection::~Connection() {
@@ -49,13 +61,13 @@ void Connection::stop() {
 }
 
 void Connection::on_read() {
-  if (finished_) return;
+  if (finished_ || tls_pending_ || authd_pending_) return;
   evbuffer* in = bufferevent_get_input(bev_.get());
   // All complete commands read so far are answered with one write
   // (RFC 2920 section 3.2: the server may not flush after each reply).
   Output all;
   char buf[kReadChunk];
-  while (!closing_ && !all.close && evbuffer_get_length(in) > 0) {
+  while (!closing_ && !all.close && !all.start_tls && !all.auth_request && evbuffer_get_length(in) > 0) {
     int n = evbuffer_remove(in, buf, sizeof buf);
     if (n <= 0) break;
     Output o = session_.feed(std::string_view(buf, static_cast<size_t>(n)));
@@ -63,6 +75,8 @@ void Connection::on_read() {
     all.close = all.close || o.close;
     all.queued = all.queued || o.queued;
     all.delay += o.delay;
+    all.start_tls = o.start_tls;
+    if (o.auth_request) all.auth_request = std::move(o.auth_request);
   }
   send(std::move(all));
 }
@@ -73,6 +87,8 @@ void Connection::send(Output out) {
     delayed_->bytes += out.bytes;
     delayed_->close = delayed_->close || out.close;
     delayed_->queued = delayed_->queued || out.queued;
+    delayed_->start_tls = delayed_->start_tls || out.start_tls;
+    if (out.auth_request) delayed_->auth_request = std::move(out.auth_request);
     return;
   }
   if (out.delay.count() > 0 && !out.bytes.empty()) {
@@ -91,7 +107,8 @@ void Connection::delay_over() {
   out.delay = std::chrono::milliseconds{0};
   const bool close = out.close;
   write_out(std::move(out));
-  if (close || closing_ || finished_) return;
+  // STARTTLS and AUTH keep reading paused until the handshake or authd.
+  if (close || closing_ || finished_ || tls_pending_ || handshaking_ || authd_pending_) return;
   if (!read_paused_) bufferevent_enable(bev_.get(), EV_READ);
   // Commands that arrived meanwhile may already sit in libevent's buffer,
   // where no new read event would announce them.
@@ -102,6 +119,16 @@ void Connection::write_out(Output out) {
   if (!out.bytes.empty()) bufferevent_write(bev_.get(), out.bytes.data(), out.bytes.size());
   if (out.queued && on_queued_) on_queued_();
   evbuffer* output = bufferevent_get_output(bev_.get());
+  if (out.start_tls && !out.close) {
+    // RFC 3207: the handshake starts after our 220; what the client
+    // pipelined behind STARTTLS is dropped with the plaintext bufferevent.
+    tls_pending_ = true;
+    bufferevent_disable(bev_.get(), EV_READ);
+    if (evbuffer_get_length(output) == 0) return start_tls();
+    bufferevent_setwatermark(bev_.get(), EV_WRITE, 0, 0);
+    return;
+  }
+  if (out.auth_request && !out.close) return ask_authd(std::move(*out.auth_request));
   if (out.close) {
     closing_ = true;
     bufferevent_disable(bev_.get(), EV_READ);
@@ -118,6 +145,10 @@ void Connection::write_out(Output out) {
 
 void Connection::on_write() {
   if (finished_) return;
+  if (tls_pending_ && !handshaking_) {
+    if (evbuffer_get_length(bufferevent_get_output(bev_.get())) == 0) start_tls();
+    return;
+  }
   if (closing_) {
     if (evbuffer_get_length(bufferevent_get_output(bev_.get())) == 0) finish(lost_);
     return;
@@ -131,6 +162,11 @@ void Connection::on_write() {
 
 void Connection::on_event(short what) {
   if (finished_) return;
+  if (handshaking_) {
+    if (what & BEV_EVENT_CONNECTED) return on_handshake();
+    log::info("SSL_accept error from " + session_.peer_label() + ": " + tls::handshake_error(bev_.get()));
+    return finish(!session_.closed());
+  }
   if ((what & BEV_EVENT_TIMEOUT) && (what & BEV_EVENT_READING) && !closing_) {
     // libevent disabled reading; the 421 still goes out.
     return send(session_.timeout());
@@ -151,6 +187,7 @@ void Connection::finish(bool lost) {
   if (finished_) return;
   finished_ = true;
   bufferevent_disable(bev_.get(), EV_READ | EV_WRITE);
+  tls::close_notify(ssl_.get());  // keeps the session resumable
   session_.end(lost);
   done_(this);
 }

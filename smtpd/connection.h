@@ -9,8 +9,10 @@
 #include <memory>
 #include <optional>
 
+#include "lib/auth/client.h"
 #include "lib/core/fd.h"
 #include "lib/event/event.h"
+#include "lib/tls/handles.h"
 #include "smtpd/session.h"
 
 namespace buzon::smtpd {
@@ -43,8 +45,18 @@ class Connection {
   void write_out(Output out);
   void delay_over();
   void finish(bool lost);
+  // TLS (connection_tls.cpp): start the handshake on fd_ (STARTTLS once
+  // its 220 is written, or at once in wrapper mode), and its outcome.
+  void start_tls();
+  void on_handshake();
+  void arm(bufferevent* bev);
+  // AUTH: hand the request to authd; reading pauses until the answer.
+  void ask_authd(attr::Message m);
 
-  Fd fd_;  // declared before bev_: the bufferevent is freed first
+  const Settings& settings_;
+  event::Loop& loop_;
+  Fd fd_;  // declared before ssl_ and bev_: the bufferevent is freed first
+  tls::SslPtr ssl_;  // outlives bev_ (the bufferevent does not own it)
   BufferEventPtr bev_;
   Session session_;
   // Replies held for Output::delay (smtpd_error_sleep_time); reading is
@@ -57,6 +69,10 @@ class Connection {
   bool finished_ = false;
   bool read_paused_ = false;
   bool lost_ = false;  // the client went away without QUIT
+  bool tls_pending_ = false;    // STARTTLS answered: switch once the 220 is out
+  bool handshaking_ = false;
+  bool authd_pending_ = false;  // reading paused for authd's answer
+  std::unique_ptr<auth::Client> authd_;
 };
 
 }  // namespace buzon::smtpd

@@ -3,12 +3,15 @@
 // SECURITY  Talks to untrusted clients. Runs as mail_owner (master.cf
 //           unpriv column), never as root; every read is bounded. Local
 //           submission identifies the sender with SO_PEERCRED, never with
-//           anything the client says. Relaying is refused to network clients.
+//           anything the client says. Relaying is refused to network clients
+//           unless authenticated (authd checks passwords; smtpd never sees
+//           password data). TLS keys are loaded as root before the drop.
 // LIMITS    line_length_limit, smtpd_recipient_limit, message_size_limit,
 //           header_size_limit, hopcount_limit, smtpd_hard_error_limit,
 //           smtpd_soft_error_limit, smtpd_error_sleep_time,
-//           smtpd_junk_command_limit, smtpd_timeout, smtpd_process_client_limit
-// SEE ALSO  master(8), qmgr(8), local(8), sendmail(1), main.cf(5)
+//           smtpd_junk_command_limit, smtpd_timeout, smtpd_process_client_limit,
+//           smtpd_sasl_response_limit
+// SEE ALSO  master(8), qmgr(8), local(8), authd(8), sendmail(1), main.cf(5)
 #include "lib/daemon/daemon.h"
 #include "smtpd/serve.h"
 

@@ -27,7 +27,10 @@ std::string received_header(const TraceInfo& t, std::time_t now) {
     // RFC 5321 4.4: From-domain = "FROM" FWS Extended-Domain; without a
     // HELO there is no name the client gave, so say "unknown" as Postfix.
     h += "from " + (t.helo.empty() ? std::string("unknown") : t.helo) + " (" + t.client_name + " [" +
-         rfc_addr(t.client_addr) + "])\n\tby " + t.hostname + " (" + t.mail_name + ") with " + t.protocol +
+         rfc_addr(t.client_addr) + "])";
+    if (!t.tls.empty()) h += "\n\t(using " + t.tls + ")";
+    if (!t.auth_user.empty()) h += "\n\t(Authenticated sender: " + t.auth_user + ")";
+    h += "\n\tby " + t.hostname + " (" + t.mail_name + ") with " + t.protocol +
          " id " + t.queue_id;
   }
   // Naming the recipient only when there is one keeps Bcc recipients of a

@@ -20,6 +20,8 @@ struct TraceInfo {
   std::string protocol;     // "SMTP" after HELO (or none), "ESMTP" after EHLO
   std::string queue_id;
   std::string for_rcpt;     // the recipient when there is exactly one, else ""
+  std::string tls;          // "TLSv1.3 with cipher ... (256/256 bits)" (smtpd_tls_received_header)
+  std::string auth_user;    // SASL login (smtpd_sasl_authenticated_header)
 };
 
 // The "with" protocol of the Received: header (RFC 3848, RFC 6531 section
@@ -31,6 +33,8 @@ using buzon::rfc5322_date;  // lib/core/date.h
 
 // The whole header, lines ending in LF (the queue file form):
 //   Received: from HELO (unknown [192.0.2.1])
+//   	(using TLSv1.3 with cipher ... (256/256 bits))   with tls set
+//   	(Authenticated sender: alice)                    with auth_user set
 //   	by myhostname (Buzon) with ESMTP id QUEUEID
 //   	for <rcpt>; DATE
 // and for local submission, Postfix's shape for its sendmail:

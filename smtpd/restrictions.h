@@ -97,7 +97,7 @@ struct Facts {
   std::optional<net::IpAddr> client_ip;
   DnsStatus client_name_status = DnsStatus::NotLooked;
   bool in_mynetworks = false;
-  bool sasl_authenticated = false;      // always false until AUTH exists
+  bool sasl_authenticated = false;      // the client authenticated with SMTP AUTH
   const std::string* helo = nullptr;
   bool esmtp = false;
   bool pipelined = false;               // the client sent more before this reply

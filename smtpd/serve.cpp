@@ -11,10 +11,21 @@
 #include "smtpd/settings.h"
 
 namespace buzon::smtpd {
+namespace {
+
+// Built by pre_jail (as root: key files are often root-only), used by serve.
+Security g_security;
+
+}  // namespace
 
 Status pre_jail(daemon::Context& ctx) {
   std::string dir = ctx.cf.get("queue_directory");
   if (::chdir(dir.c_str()) < 0) return sys_error("chdir " + dir);
+  // Local submission (sendmail) needs neither TLS nor AUTH.
+  if (ctx.type == "unix") return {};
+  auto sec = load_security(ctx.cf);
+  if (!sec) return sec.error();
+  g_security = std::move(*sec);
   return {};
 }
 
@@ -26,6 +37,7 @@ int serve(daemon::Context& ctx) {
   auto loaded = load_settings(ctx.cf);
   if (!loaded) log::fatal(loaded.error().message);
   Settings settings = std::move(*loaded);
+  settings.security = std::move(g_security);
   settings.queue_dir = std::string(".");  // pre_jail entered queue_directory (or chroot made it "/")
   const bool local = ctx.type == "unix";
 

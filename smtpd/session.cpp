@@ -28,6 +28,9 @@ Output Session::take() {
   o.close = closed_;
   o.queued = std::exchange(queued_, false);
   o.delay = std::exchange(delay_, std::chrono::milliseconds{0});
+  o.start_tls = std::exchange(start_tls_, false);
+  o.auth_request = std::move(auth_request_);
+  auth_request_.reset();
   return o;
 }
 
@@ -88,6 +91,11 @@ void Session::end(bool lost) {
 void Session::process() {
   size_t pos = 0;
   while (pos < in_.size() && !closed_) {
+    // Waiting for authd or for the TLS handshake: the rest waits (or, for
+    // STARTTLS, is discarded below).
+    if (sasl_ == Sasl::WaitAuthd || start_tls_) break;
+    const size_t line_limit = sasl_wants_line() ? std::max(s_.line_limit, s_.security.sasl_response_limit)
+                                                : s_.line_limit;
     if (chunk_.active) {
       size_t n = static_cast<size_t>(std::min<unsigned long long>(chunk_.remaining, in_.size() - pos));
       take_chunk_bytes(std::string_view(in_).substr(pos, n));
@@ -119,7 +127,7 @@ void Session::process() {
     if (lf == std::string::npos) {
       // Never hold more than one line's worth: the +1 leaves room for the
       // CR of a CRLF that has not arrived yet.
-      if (in_.size() - pos > s_.line_limit + 1) {
+      if (in_.size() - pos > line_limit + 1) {
         skipping_ = true;
         pos = in_.size();
       }
@@ -136,11 +144,15 @@ void Session::process() {
     check_error_limit();
   }
   in_.erase(0, pos);
+  // RFC 3207 section 4.2 / CVE-2011-0411: plaintext pipelined behind
+  // STARTTLS is never executed after the handshake.
+  if (start_tls_) in_.clear();
   if (stopping_ && !closed_ && !in_transaction())
     close_with("421 4.3.2 " + s_.hostname + " Service shutting down");
 }
 
 void Session::command_line(std::string_view line, bool bare_lf) {
+  if (sasl_wants_line()) return auth_line(line);
   if (line.size() > s_.line_limit) return too_long();
   if (bare_lf && s_.bare_newline == BareNewline::Reject) {
     log::info("NOQUEUE: reject: bare <LF> in command from " + peer_.label());
@@ -193,11 +205,17 @@ void Session::dispatch(std::string_view line) {
     reply("503 5.7.0 Error: access denied for " + peer_.label());
     return count(index, false);
   }
+  if (auto refusal = tls_gate(table[index].name); !refusal.empty()) {
+    reply(refusal);
+    return count(index, false);
+  }
   (this->*table[index].handler)(arg);
   // An accepted DATA is counted when its data ends, a BDAT when its chunk
   // was read.
   if (index == data_command_ && data_ && !chunking_) return;
   if (index == bdat_command_ && chunk_.active) return;
+  // An AUTH is counted when its exchange ends.
+  if (sasl_ != Sasl::Idle) return;
   count(index, last_code_ > 0 && last_code_ < 400);
 }
 
@@ -236,6 +254,13 @@ void Session::close_with(std::string_view line) {
 }
 
 void Session::too_long() {
+  if (sasl_wants_line()) {
+    // An over-long SASL response ends the exchange (authd is told).
+    sasl_abort_ = Abort::TooLong;
+    attr::Message m;
+    m.set("request", "cancel");
+    return auth_send(std::move(m));
+  }
   last_verb_ = "UNKNOWN";
   reply("500 5.5.0 Error: line too long");
 }
@@ -290,7 +315,9 @@ Status Session::start_content(bool chunked) {
   ti.uid = peer_.uid;
   ti.hostname = s_.hostname;
   ti.mail_name = s_.mail_name;
-  ti.protocol = with_protocol(ehlo_, t.params.smtputf8);
+  ti.protocol = with_protocol(ehlo_, t.params.smtputf8, tls_, !sasl_user_.empty());
+  if (tls_ && s_.security.received_tls) ti.tls = tls::describe(tls_details_);
+  if (!sasl_user_.empty() && s_.security.authenticated_header) ti.auth_user = sasl_user_;
   ti.queue_id = t.writer->id();
   if (t.recipients.size() == 1) ti.for_rcpt = t.recipients.front();
   Status st = t.writer->begin_content();

@@ -34,7 +34,9 @@
 #include <vector>
 
 #include "lib/address/address.h"
+#include "lib/attr/attr.h"
 #include "lib/queue/queue.h"
+#include "lib/tls/details.h"
 #include "smtpd/data.h"
 #include "smtpd/esmtp_params.h"
 #include "smtpd/peer.h"
@@ -50,6 +52,12 @@ struct Output {
   bool queued = false;  // a message was committed: wake qmgr
   std::chrono::milliseconds delay{0};  // write bytes only after this long
                                        // (smtpd_error_sleep_time), reading nothing meanwhile
+  // STARTTLS accepted: once bytes are written, start the TLS handshake and
+  // call tls_started(); input read so far has been discarded.
+  bool start_tls = false;
+  // AUTH: send this to authd and hand the answer to auth_reply(); no
+  // further input is processed meanwhile.
+  std::optional<attr::Message> auth_request;
 };
 
 class Session {
@@ -75,6 +83,16 @@ class Session {
   // "disconnect from ... commands=N" summary. Idempotent.
   void end(bool lost);
 
+  // The TLS handshake finished (after STARTTLS, or at once in wrapper
+  // mode): RFC 3207 section 4.2, the session starts over (EHLO again).
+  Output tls_started(const tls::Details& details);
+  // authd's answer to Output::auth_request (or the failure to get one).
+  Output auth_reply(Result<attr::Message> reply);
+  // The SASL login name once AUTH succeeded, else empty.
+  const std::string& sasl_user() const { return sasl_user_; }
+  std::string peer_label() const { return peer_.label(); }
+  bool local() const { return peer_.local; }
+
   bool in_transaction() const { return mail_.has_value() || data_ != nullptr; }
   bool closed() const { return closed_; }
 
@@ -91,6 +109,8 @@ class Session {
   void cmd_help(std::string_view arg);
   void cmd_vrfy(std::string_view arg);
   void cmd_bdat(std::string_view arg);  // bdat.cpp
+  void cmd_starttls(std::string_view arg);  // tls_cmd.cpp
+  void cmd_auth(std::string_view arg);      // auth_cmd.cpp
 
  private:
   struct Transaction {
@@ -144,7 +164,22 @@ class Session {
   // action is "reject", "reject_warning" or "warn".
   void log_reject(std::string_view stage, std::string_view reply_line, std::string_view rcpt = {},
                   std::string_view action = "reject");
-  std::string protocol() const { return ehlo_ ? "ESMTP" : "SMTP"; }
+  // RFC 3848: ESMTPS after STARTTLS, ESMTPA after AUTH, ESMTPSA with both.
+  std::string protocol() const {
+    if (!ehlo_) return "SMTP";
+    return std::string("ESMTP") + (tls_ ? "S" : "") + (sasl_user_.empty() ? "" : "A");
+  }
+  // tls_cmd.cpp / auth_cmd.cpp
+  void ehlo_security(std::vector<std::string>& lines) const;
+  std::string_view tls_gate(std::string_view verb) const;
+  std::vector<std::string> sasl_mechanisms() const;
+  bool sasl_wants_line() const { return sasl_ == Sasl::WaitLine || sasl_ == Sasl::WaitFinalLine; }
+  void auth_line(std::string_view line);
+  void auth_send(attr::Message m);
+  void auth_done(bool ok);
+  // MAIL FROM parameters without AUTH= (RFC 4954 section 5), when AUTH is
+  // enabled; the Error's message is the reply to an empty AUTH=.
+  Result<std::string> strip_auth_param(std::string_view params) const;
   void queue_error(const Error& e);
 
   // Restriction hooks (session_policy.cpp). Each returns the reply line
@@ -194,6 +229,18 @@ class Session {
   std::vector<Count> counts_;
   size_t data_command_ = 0;  // table index of DATA, counted when the data ends
   size_t bdat_command_ = 0;  // table index of BDAT, counted when its chunk ends
+
+  // TLS (tls_cmd.cpp)
+  bool tls_ = false;
+  bool start_tls_ = false;
+  tls::Details tls_details_;
+  // SASL (auth_cmd.cpp): Idle, waiting for authd, or for the client's next
+  // line (a response to 334, or the empty line after the final 334).
+  enum class Sasl { Idle, WaitAuthd, WaitLine, WaitFinalLine } sasl_ = Sasl::Idle;
+  enum class Abort { None, Cancelled, Undecodable, TooLong } sasl_abort_ = Abort::None;
+  std::string sasl_mech_;
+  std::string sasl_user_;
+  std::optional<attr::Message> auth_request_;
 };
 
 }  // namespace buzon::smtpd

@@ -11,6 +11,7 @@ Facts Session::policy_facts(std::string_view command) const {
   f.client_addr = peer_.addr;
   f.client_ip = client_ip_;
   f.in_mynetworks = in_mynetworks_;
+  f.sasl_authenticated = !sasl_user_.empty();
   f.helo = helo_.empty() ? nullptr : &helo_;
   f.esmtp = ehlo_;
   f.pipelined = pipelined_;

@@ -9,6 +9,7 @@
 #include "lib/config/config.h"
 #include "lib/core/result.h"
 #include "smtpd/policy.h"
+#include "smtpd/security.h"
 
 namespace buzon::smtpd {
 
@@ -47,6 +48,7 @@ struct Settings {
   BareNewline bare_newline = BareNewline::Normalize;
   int client_limit = 1000;                      // smtpd_process_client_limit
   std::shared_ptr<const Policy> policy;         // restrictions, mynetworks, our domains
+  Security security;                            // TLS and SASL (security.h)
 };
 
 // Errors: a value the parameter table's type check cannot catch (an unknown
