@@ -10,6 +10,7 @@
 #include "cli/conf.h"
 #include "cli/init.h"
 #include "cli/map_cmd.h"
+#include "cli/tls_cmd.h"
 #include "lib/config/config.h"
 #include "lib/core/strings.h"
 
@@ -36,6 +37,8 @@ const char* const kUsage =
     "                      remove, hold, release or requeue queued mail (like postsuper)\n"
     "  map [-f] [-a] [-q key] [type:]file...\n"
     "                      build a lookup table (hash: -> file.db) or query one\n"
+    "  tls new-cert [--force]\n"
+    "                      make a self-signed certificate for myhostname\n"
     "\n"
     "The configuration directory is -c, else $MAIL_CONFIG, else " BUZON_CONFIG_DIR ".\n";
 
@@ -81,6 +84,7 @@ int buzon_main(int argc, char** argv) {
   if (cmd == "conf") return cmd_conf(config_dir, g->args);
   if (cmd == "queue") return cmd_queue(config_dir, g->args);
   if (cmd == "map") return cmd_map(config_dir, g->args);
+  if (cmd == "tls") return cmd_tls(config_dir, g->args);
   std::fprintf(stderr, "buzon: fatal: unknown command: %s\n%s", str::sanitize(cmd).c_str(), kUsage);
   return 1;
 }

@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "cli/password.h"
+#include "cli/tls_cmd.h"
 #include "lib/queue/dirs.h"
 #include "lib/queue/queue.h"
 #include "lib/core/strings.h"
@@ -85,6 +86,13 @@ std::string instance_main_cf(const InstancePlan& p) {
   s += "local_passwd_file = " + d + "/passwd\n";
   s += "maillog_file = " + d + "/log/maillog\n";
   s += "\n";
+  s += "# TLS with the self-signed certificate \"buzon init\" made (buzon tls\n";
+  s += "# new-cert makes another): STARTTLS offered on port " + std::to_string(p.port_base + 25) + ", required on\n";
+  s += "# submission; SMTP AUTH (authd, users of local_passwd_file) in master.cf.\n";
+  s += "smtpd_tls_cert_file = " + d + "/tls/cert.pem\n";
+  s += "smtpd_tls_key_file = " + d + "/tls/key.pem\n";
+  s += "smtpd_tls_security_level = may\n";
+  s += "\n";
   s += "inet_interfaces = 127.0.0.1\n";
   s += "# Restart a crashed service after 5 seconds rather than a minute: an\n";
   s += "# instance is for testing, where waiting helps nobody.\n";
@@ -102,37 +110,37 @@ std::string instance_master_cf(const InstancePlan& p) {
   std::string s;
   s += "# master.cf of a Buzon instance, made by \"buzon init\"; see master.cf(5).\n";
   s += "# Services that Buzon does not have yet are absent. They will listen on\n";
-  s += "# 127.0.0.1 ports " + port(110) + " (pop3), " + port(995) + " (pop3s), " + port(143) + " (imap) and " +
-       port(993) + " (imaps).\n";
+  s += "# 127.0.0.1 ports " + port(110) + " (pop3), " + port(995) + " (pop3s), " + port(143) + " (imap) and\n";
+  s += "# " + port(993) + " (imaps).\n";
   s += "#\n";
   s += "# " + pad("service", 16) + pad("type", 5) + pad("private", 7) + pad("unpriv", 7) + pad("chroot", 7) +
        pad("wakeup", 7) + pad("maxproc", 7) + "command + args\n";
   s += "# " + std::string(76, '=') + "\n";
   s += row("127.0.0.1:" + port(25), "inet", "n", "-", "-", "-", "smtpd");
-  // Postfix's submission and smtps services, on this instance's ports.
+  // Postfix's submission and smtps services, on this instance's ports:
+  // TLS (STARTTLS required on 587, implicit on 465) and AUTH, relaying
+  // for authenticated clients only.
   const std::string mua_overrides =
+      "  -o smtpd_sasl_auth_enable=yes\n"
       "  -o smtpd_reject_unlisted_recipient=no\n"
       "  -o smtpd_client_restrictions=$mua_client_restrictions\n"
       "  -o smtpd_helo_restrictions=$mua_helo_restrictions\n"
       "  -o smtpd_sender_restrictions=$mua_sender_restrictions\n"
       "  -o smtpd_recipient_restrictions=\n"
       "  -o smtpd_relay_restrictions=permit_sasl_authenticated,reject\n";
-  s += "# Message submission (RFC 6409): authenticated clients only, so every\n";
-  s += "# recipient is refused until AUTH exists.\n";
+  s += "# Message submission (RFC 6409), STARTTLS required.\n";
   s += row("127.0.0.1:" + port(587), "inet", "n", "-", "-", "-", "smtpd");
-  s += "  -o syslog_name=buzon/submission\n" + mua_overrides;
-  s += "# SMTP over TLS from the first byte (RFC 8314), once TLS exists.\n";
-  s += "#" + row("127.0.0.1:" + port(465), "inet", "n", "-", "-", "-", "smtpd");
-  s += "#  -o syslog_name=buzon/smtps\n#  -o smtpd_tls_wrappermode=yes\n";
-  for (size_t at = 0; at < mua_overrides.size();) {
-    size_t nl = mua_overrides.find('\n', at);
-    s += "#" + mua_overrides.substr(at, nl + 1 - at);
-    at = nl + 1;
-  }
+  s += "  -o syslog_name=buzon/submission\n  -o smtpd_tls_security_level=encrypt\n  -o smtpd_tls_auth_only=yes\n" +
+       mua_overrides;
+  s += "# Submission over TLS from the first byte (RFC 8314).\n";
+  s += row("127.0.0.1:" + port(465), "inet", "n", "-", "-", "-", "smtpd");
+  s += "  -o syslog_name=buzon/smtps\n  -o smtpd_tls_wrappermode=yes\n" + mua_overrides;
   s += "# Local submission: sendmail(1) speaks SMTP to public/submit.\n";
   s += row("submit", "unix", "n", "-", "-", "-", "smtpd");
   s += row("qmgr", "unix", "n", "-", "300", "1", "qmgr");
   s += row("local", "unix", "-", "n", "-", "-", "local");
+  s += "# The authentication service: the only process reading passwords.\n";
+  s += row("auth", "unix", "-", "-", "-", "1", "authd");
   return s;
 }
 
@@ -261,6 +269,13 @@ Status create_instance(const InstancePlan& p) {
     if (auto s = mkdir(p.dir + "/mail", 0700); !s) return s;
     if (auto s = mkdir(p.dir + "/log", 0755); !s) return s;
     if (auto s = mkdir(p.dir + "/home", 0755); !s) return s;
+    if (auto s = mkdir(p.dir + "/tls", 0755); !s) return s;
+    created.push_back(p.dir + "/tls/cert.pem");
+    created.push_back(p.dir + "/tls/key.pem");
+    std::optional<std::pair<uid_t, gid_t>> key_owner;
+    if (p.chown_to_owner) key_owner = std::make_pair(p.uid, p.gid);
+    if (auto s = write_self_signed("mail." + p.domain, p.dir + "/tls/cert.pem", p.dir + "/tls/key.pem", false, key_owner); !s)
+      return s;
     for (const auto& u : p.users)
       if (auto s = mkdir(p.dir + "/home/" + u.name, 0700); !s) return s;
     auto write = [&](const std::string& name, const std::string& text, mode_t mode) -> Status {
@@ -304,7 +319,10 @@ std::string instance_summary(const InstancePlan& p, const std::string& buzon, co
   const std::string smtp = "127.0.0.1:" + std::to_string(p.port_base + 25);
   std::string s;
   s += "buzon: created an instance in " + p.dir + "\n\n";
-  s += "  SMTP        " + smtp + "\n";
+  s += "  SMTP        " + smtp + " (STARTTLS)\n";
+  s += "  submission  127.0.0.1:" + std::to_string(p.port_base + 587) + " (STARTTLS + AUTH), smtps 127.0.0.1:" +
+       std::to_string(p.port_base + 465) + " (TLS + AUTH)\n";
+  s += "  TLS         self-signed certificate " + p.dir + "/tls/cert.pem\n";
   s += "  domain      " + p.domain + " (host mail." + p.domain + ")\n";
   size_t width = 0;
   for (const auto& u : p.users) width = std::max(width, u.name.size() + 1 + p.domain.size());
@@ -316,13 +334,16 @@ std::string instance_summary(const InstancePlan& p, const std::string& buzon, co
   }
   s += "  runs as     " + p.owner + "\n";
   s += "  log         " + p.dir + "/log/maillog\n";
-  s += "  submission  127.0.0.1:" + std::to_string(p.port_base + 587) + " (authenticated clients only)\n";
-  s += "  not yet     smtps, pop3, pop3s, imap, imaps\n\n";
+  s += "  submission  127.0.0.1:" + std::to_string(p.port_base + 587) + " (STARTTLS, authenticated clients only)\n";
+  s += "  smtps       127.0.0.1:" + std::to_string(p.port_base + 465) + " (TLS, authenticated clients only)\n";
+  s += "  not yet     pop3, pop3s, imap, imaps\n\n";
   const std::string& to = p.users.front().name;
   const std::string& from = p.users.size() > 1 ? p.users[1].name : to;
   s += "Next:\n";
   s += "  " + buzon + " -c " + p.dir + " start\n";
   s += "  swaks --server " + smtp + " --from " + from + "@" + p.domain + " --to " + to + "@" + p.domain + "\n";
+  s += "  swaks --server 127.0.0.1:" + std::to_string(p.port_base + 587) + " --tls --auth-user " + from +
+       " --auth-password PASSWORD --from " + from + "@" + p.domain + " --to someone@example.org\n";
   s += "  printf 'Subject: hello\\n\\nhi\\n' | " + sendmail + " -C " + p.dir + " " + to + "\n";
   s += "  " + buzon + " -c " + p.dir + " queue\n";
   s += "  " + buzon + " -c " + p.dir + " stop\n";

@@ -112,7 +112,7 @@ TEST_CASE("init: the files parse back with lib/config and lib/users", "[init]") 
 
   auto services = config::load_master_cf(d, *cf);
   REQUIRE(services);
-  REQUIRE(services->size() == 5);
+  REQUIRE(services->size() == 7);
   const auto& smtp = (*services)[0];
   CHECK(smtp.name == "127.0.0.1:20025");
   CHECK(smtp.type == "inet");
@@ -120,33 +120,92 @@ TEST_CASE("init: the files parse back with lib/config and lib/users", "[init]") 
   CHECK(smtp.unprivileged);
   CHECK_FALSE(smtp.chroot);
   CHECK(smtp.command == "smtpd");
-  // Postfix's submission service on the instance's port for 587; smtps
-  // (465) is there but commented out until TLS exists.
+  // STARTTLS on 25 with the certificate init made; Postfix's submission
+  // (587) and smtps (465) services with TLS and AUTH.
+  CHECK(cf->get("smtpd_tls_security_level") == "may");
+  CHECK(cf->get("smtpd_tls_cert_file") == d + "/tls/cert.pem");
+  CHECK(cf->get("smtpd_tls_key_file") == d + "/tls/key.pem");
+  CHECK(file::read_file(d + "/tls/cert.pem", 1 << 16)->find("BEGIN CERTIFICATE") != std::string::npos);
+  using O = std::vector<std::pair<std::string, std::string>>;
+  const O mua{{"smtpd_sasl_auth_enable", "yes"},
+              {"smtpd_reject_unlisted_recipient", "no"},
+              {"smtpd_client_restrictions", "$mua_client_restrictions"},
+              {"smtpd_helo_restrictions", "$mua_helo_restrictions"},
+              {"smtpd_sender_restrictions", "$mua_sender_restrictions"},
+              {"smtpd_recipient_restrictions", ""},
+              {"smtpd_relay_restrictions", "permit_sasl_authenticated,reject"}};
   const auto& submission = (*services)[1];
   CHECK(submission.name == "127.0.0.1:20587");
   CHECK(submission.command == "smtpd");
-  using O = std::vector<std::pair<std::string, std::string>>;
-  CHECK(submission.overrides == O{{"syslog_name", "buzon/submission"},
-                                  {"smtpd_reject_unlisted_recipient", "no"},
-                                  {"smtpd_client_restrictions", "$mua_client_restrictions"},
-                                  {"smtpd_helo_restrictions", "$mua_helo_restrictions"},
-                                  {"smtpd_sender_restrictions", "$mua_sender_restrictions"},
-                                  {"smtpd_recipient_restrictions", ""},
-                                  {"smtpd_relay_restrictions", "permit_sasl_authenticated,reject"}});
-  auto master_text = file::read_file(d + "/master.cf", 1 << 20);
-  REQUIRE(master_text);
-  CHECK(master_text->find("#127.0.0.1:20465 ") != std::string::npos);
-  const auto& submit = (*services)[2];
+  O want{{"syslog_name", "buzon/submission"}, {"smtpd_tls_security_level", "encrypt"}, {"smtpd_tls_auth_only", "yes"}};
+  want.insert(want.end(), mua.begin(), mua.end());
+  CHECK(submission.overrides == want);
+  const auto& smtps = (*services)[2];
+  CHECK(smtps.name == "127.0.0.1:20465");
+  want = {{"syslog_name", "buzon/smtps"}, {"smtpd_tls_wrappermode", "yes"}};
+  want.insert(want.end(), mua.begin(), mua.end());
+  CHECK(smtps.overrides == want);
+  const auto& submit = (*services)[3];
   CHECK(submit.name == "submit");
   CHECK(submit.type == "unix");
   CHECK_FALSE(submit.is_private);  // listens in public/
   CHECK(submit.command == "smtpd");
-  const auto& qmgr = (*services)[3];
+  // STARTTLS on 25 with the certificate init made; Postfix's submission
+  // (587) and smtps (465) services with TLS and AUTH.
+  CHECK(cf->get("smtpd_tls_security_level") == "may");
+  CHECK(cf->get("smtpd_tls_cert_file") == d + "/tls/cert.pem");
+  CHECK(cf->get("smtpd_tls_key_file") == d + "/tls/key.pem");
+  CHECK(file::read_file(d + "/tls/cert.pem", 1 << 16)->find("BEGIN CERTIFICATE") != std::string::npos);
+  using O = std::vector<std::pair<std::string, std::string>>;
+  const O mua{{"smtpd_sasl_auth_enable", "yes"},
+              {"smtpd_reject_unlisted_recipient", "no"},
+              {"smtpd_client_restrictions", "$mua_client_restrictions"},
+              {"smtpd_helo_restrictions", "$mua_helo_restrictions"},
+              {"smtpd_sender_restrictions", "$mua_sender_restrictions"},
+              {"smtpd_recipient_restrictions", ""},
+              {"smtpd_relay_restrictions", "permit_sasl_authenticated,reject"}};
+  const auto& submission = (*services)[1];
+  CHECK(submission.name == "127.0.0.1:20587");
+  CHECK(submission.command == "smtpd");
+  O want{{"syslog_name", "buzon/submission"}, {"smtpd_tls_security_level", "encrypt"}, {"smtpd_tls_auth_only", "yes"}};
+  want.insert(want.end(), mua.begin(), mua.end());
+  CHECK(submission.overrides == want);
+  const auto& smtps = (*services)[2];
+  CHECK(smtps.name == "127.0.0.1:20465");
+  want = {{"syslog_name", "buzon/smtps"}, {"smtpd_tls_wrappermode", "yes"}};
+  want.insert(want.end(), mua.begin(), mua.end());
+  CHECK(smtps.overrides == want);
+  const auto& submit = (*services)[3];
   CHECK(qmgr.name == "qmgr");
   CHECK_FALSE(qmgr.is_private);
   CHECK(qmgr.wakeup == 300);
   CHECK(qmgr.maxproc == 1);
-  const auto& local = (*services)[4];
+  // STARTTLS on 25 with the certificate init made; Postfix's submission
+  // (587) and smtps (465) services with TLS and AUTH.
+  CHECK(cf->get("smtpd_tls_security_level") == "may");
+  CHECK(cf->get("smtpd_tls_cert_file") == d + "/tls/cert.pem");
+  CHECK(cf->get("smtpd_tls_key_file") == d + "/tls/key.pem");
+  CHECK(file::read_file(d + "/tls/cert.pem", 1 << 16)->find("BEGIN CERTIFICATE") != std::string::npos);
+  using O = std::vector<std::pair<std::string, std::string>>;
+  const O mua{{"smtpd_sasl_auth_enable", "yes"},
+              {"smtpd_reject_unlisted_recipient", "no"},
+              {"smtpd_client_restrictions", "$mua_client_restrictions"},
+              {"smtpd_helo_restrictions", "$mua_helo_restrictions"},
+              {"smtpd_sender_restrictions", "$mua_sender_restrictions"},
+              {"smtpd_recipient_restrictions", ""},
+              {"smtpd_relay_restrictions", "permit_sasl_authenticated,reject"}};
+  const auto& submission = (*services)[1];
+  CHECK(submission.name == "127.0.0.1:20587");
+  CHECK(submission.command == "smtpd");
+  O want{{"syslog_name", "buzon/submission"}, {"smtpd_tls_security_level", "encrypt"}, {"smtpd_tls_auth_only", "yes"}};
+  want.insert(want.end(), mua.begin(), mua.end());
+  CHECK(submission.overrides == want);
+  const auto& smtps = (*services)[2];
+  CHECK(smtps.name == "127.0.0.1:20465");
+  want = {{"syslog_name", "buzon/smtps"}, {"smtpd_tls_wrappermode", "yes"}};
+  want.insert(want.end(), mua.begin(), mua.end());
+  CHECK(smtps.overrides == want);
+  const auto& submit = (*services)[3];
   CHECK(local.name == "local");
   CHECK(local.is_private);
   CHECK_FALSE(local.unprivileged);  // setuid per recipient
