@@ -11,6 +11,7 @@
 #include "cli/init.h"
 #include "cli/map_cmd.h"
 #include "cli/tls_cmd.h"
+#include "cli/user_cmd.h"
 #include "lib/config/config.h"
 #include "lib/core/strings.h"
 
@@ -37,6 +38,8 @@ const char* const kUsage =
     "                      remove, hold, release or requeue queued mail (like postsuper)\n"
     "  map [-f] [-a] [-q key] [type:]file...\n"
     "                      build a lookup table (hash: -> file.db) or query one\n"
+    "  user add|passwd NAME [--stdin] [--scheme S], user del NAME, user list\n"
+    "                      manage the users of local_passwd_file\n"
     "  tls new-cert [--force]\n"
     "                      make a self-signed certificate for myhostname\n"
     "\n"
@@ -85,6 +88,7 @@ int buzon_main(int argc, char** argv) {
   if (cmd == "queue") return cmd_queue(config_dir, g->args);
   if (cmd == "map") return cmd_map(config_dir, g->args);
   if (cmd == "tls") return cmd_tls(config_dir, g->args);
+  if (cmd == "user") return cmd_user(config_dir, g->args);
   std::fprintf(stderr, "buzon: fatal: unknown command: %s\n%s", str::sanitize(cmd).c_str(), kUsage);
   return 1;
 }

@@ -221,7 +221,42 @@ def test_ban_after_failures():
         assert "reason=client address is banned" in log, log
 
 
+def test_buzon_user():
+    """buzon user add/passwd/del/list: authd sees each change at once."""
+    with make_instance(["default_pass_scheme=ARGON2ID"]) as inst:
+        ctx = tls_context(inst)
+
+        def login(user, password):
+            with smtplib.SMTP_SSL("127.0.0.1", inst.port_base + 465, context=ctx, **CARGS) as s:
+                try:
+                    s.login(user, password)
+                    return True
+                except smtplib.SMTPAuthenticationError:
+                    return False
+
+        inst.run("user", "add", "dave", "--stdin", input="dave-pw-1\n")
+        listing = inst.run("user", "list").stdout
+        assert "dave\tARGON2ID\t" + inst.path("home", "dave") in listing, listing
+        assert os.path.isdir(inst.path("home", "dave"))
+        assert login("dave", "dave-pw-1")
+        # Dave gets mail like the others.
+        with smtplib.SMTP("127.0.0.1", inst.smtp_port, **CARGS) as s:
+            s.sendmail("x@example.org", ["dave@example.test"], b"Subject: hi\r\n\r\nfor dave\r\n")
+        wait_for("delivery", lambda: os.path.exists(inst.mbox("dave")))
+        inst.run("user", "passwd", "dave", "--stdin", "--scheme", "SHA256-CRYPT", input="dave-pw-2\n")
+        assert "dave\tSHA256-CRYPT" in inst.run("user", "list").stdout
+        assert not login("dave", "dave-pw-1")
+        assert login("dave", "dave-pw-2")
+        p = inst.run("user", "add", "dave", "--stdin", input="x\n", check=False)
+        assert p.returncode == 1 and "exists" in p.stderr, p.stderr
+        inst.run("user", "del", "dave")
+        assert not login("dave", "dave-pw-2")
+        assert "dave" not in inst.run("user", "list").stdout
+        with open(inst.path("passwd")) as f:
+            assert "alice:{SHA512-CRYPT}" in f.read()  # the others are untouched
+
+
 if __name__ == "__main__":
     main([test_starttls_smtplib_and_received, test_starttls_injection, test_submission_auth_smtplib,
           test_smtps_and_mechanisms_swaks, test_curl_submission, test_openssl_s_client_protocols,
-          test_ban_after_failures])
+          test_buzon_user, test_ban_after_failures])
