@@ -150,62 +150,17 @@ TEST_CASE("init: the files parse back with lib/config and lib/users", "[init]") 
   CHECK(submit.type == "unix");
   CHECK_FALSE(submit.is_private);  // listens in public/
   CHECK(submit.command == "smtpd");
-  // STARTTLS on 25 with the certificate init made; Postfix's submission
-  // (587) and smtps (465) services with TLS and AUTH.
-  CHECK(cf->get("smtpd_tls_security_level") == "may");
-  CHECK(cf->get("smtpd_tls_cert_file") == d + "/tls/cert.pem");
-  CHECK(cf->get("smtpd_tls_key_file") == d + "/tls/key.pem");
-  CHECK(file::read_file(d + "/tls/cert.pem", 1 << 16)->find("BEGIN CERTIFICATE") != std::string::npos);
-  using O = std::vector<std::pair<std::string, std::string>>;
-  const O mua{{"smtpd_sasl_auth_enable", "yes"},
-              {"smtpd_reject_unlisted_recipient", "no"},
-              {"smtpd_client_restrictions", "$mua_client_restrictions"},
-              {"smtpd_helo_restrictions", "$mua_helo_restrictions"},
-              {"smtpd_sender_restrictions", "$mua_sender_restrictions"},
-              {"smtpd_recipient_restrictions", ""},
-              {"smtpd_relay_restrictions", "permit_sasl_authenticated,reject"}};
-  const auto& submission = (*services)[1];
-  CHECK(submission.name == "127.0.0.1:20587");
-  CHECK(submission.command == "smtpd");
-  O want{{"syslog_name", "buzon/submission"}, {"smtpd_tls_security_level", "encrypt"}, {"smtpd_tls_auth_only", "yes"}};
-  want.insert(want.end(), mua.begin(), mua.end());
-  CHECK(submission.overrides == want);
-  const auto& smtps = (*services)[2];
-  CHECK(smtps.name == "127.0.0.1:20465");
-  want = {{"syslog_name", "buzon/smtps"}, {"smtpd_tls_wrappermode", "yes"}};
-  want.insert(want.end(), mua.begin(), mua.end());
-  CHECK(smtps.overrides == want);
-  const auto& submit = (*services)[3];
+  const auto& qmgr = (*services)[4];
   CHECK(qmgr.name == "qmgr");
   CHECK_FALSE(qmgr.is_private);
   CHECK(qmgr.wakeup == 300);
   CHECK(qmgr.maxproc == 1);
-  // STARTTLS on 25 with the certificate init made; Postfix's submission
-  // (587) and smtps (465) services with TLS and AUTH.
-  CHECK(cf->get("smtpd_tls_security_level") == "may");
-  CHECK(cf->get("smtpd_tls_cert_file") == d + "/tls/cert.pem");
-  CHECK(cf->get("smtpd_tls_key_file") == d + "/tls/key.pem");
-  CHECK(file::read_file(d + "/tls/cert.pem", 1 << 16)->find("BEGIN CERTIFICATE") != std::string::npos);
-  using O = std::vector<std::pair<std::string, std::string>>;
-  const O mua{{"smtpd_sasl_auth_enable", "yes"},
-              {"smtpd_reject_unlisted_recipient", "no"},
-              {"smtpd_client_restrictions", "$mua_client_restrictions"},
-              {"smtpd_helo_restrictions", "$mua_helo_restrictions"},
-              {"smtpd_sender_restrictions", "$mua_sender_restrictions"},
-              {"smtpd_recipient_restrictions", ""},
-              {"smtpd_relay_restrictions", "permit_sasl_authenticated,reject"}};
-  const auto& submission = (*services)[1];
-  CHECK(submission.name == "127.0.0.1:20587");
-  CHECK(submission.command == "smtpd");
-  O want{{"syslog_name", "buzon/submission"}, {"smtpd_tls_security_level", "encrypt"}, {"smtpd_tls_auth_only", "yes"}};
-  want.insert(want.end(), mua.begin(), mua.end());
-  CHECK(submission.overrides == want);
-  const auto& smtps = (*services)[2];
-  CHECK(smtps.name == "127.0.0.1:20465");
-  want = {{"syslog_name", "buzon/smtps"}, {"smtpd_tls_wrappermode", "yes"}};
-  want.insert(want.end(), mua.begin(), mua.end());
-  CHECK(smtps.overrides == want);
-  const auto& submit = (*services)[3];
+  const auto& auth = (*services)[6];
+  CHECK(auth.name == "auth");
+  CHECK(auth.is_private);  // private/auth: never reachable by others
+  CHECK(auth.maxproc == 1);  // one ban table
+  CHECK(auth.command == "authd");
+  const auto& local = (*services)[5];
   CHECK(local.name == "local");
   CHECK(local.is_private);
   CHECK_FALSE(local.unprivileged);  // setuid per recipient
