@@ -102,7 +102,7 @@ TEST_CASE("auth: PLAIN with an initial response, then relaying is allowed", "[sm
   // Without AUTH, relaying is refused.
   c.say("MAIL FROM:<a@example.test>\r\n");
   CHECK(c.say("RCPT TO:<x@elsewhere.example>\r\n") ==
-        "554 5.7.1 <x@elsewhere.example>: Relay access denied\r\n");
+        "454 4.7.1 <x@elsewhere.example>: Relay access denied\r\n");
   CHECK(c.say("AUTH PLAIN AGFsaWNlAGE=\r\n") == "503 5.5.1 Error: MAIL transaction in progress\r\n");
   c.say("RSET\r\n");
   CHECK(c.say("AUTH PLAIN AGFsaWNlAGE=\r\nNOOP\r\n").empty());  // waits for authd, NOOP waits too
