@@ -21,7 +21,7 @@ constexpr size_t kInputMax = 64 * 1024;
 }  // namespace
 
 Connection::Connection(event::Loop& loop, Fd fd, const Settings& settings, Peer peer, Done done,
-                       std::function<void()> on_queued)
+                       std::function<void()> on_queued, queue::CommitPool& pool)
     : settings_(settings),
       loop_(loop),
       fd_(std::move(fd)),
@@ -29,7 +29,8 @@ Connection::Connection(event::Loop& loop, Fd fd, const Settings& settings, Peer 
       session_(settings, std::move(peer)),
       delay_timer_(loop, -1, 0, [this](short) { delay_over(); }),
       done_(std::move(done)),
-      on_queued_(std::move(on_queued)) {
+      on_queued_(std::move(on_queued)),
+      pool_(pool) {
   if (!bev_) std::abort();  // out of memory: nothing sane to do
   arm(bev_.get());
   // Implicit TLS (RFC 8314, port 465): the greeting waits in the TLS
@@ -49,6 +50,7 @@ void Connection::arm(bufferevent* bev) {
 }
 
 Connection::~Connection() {
+  if (commit_) pool_.forget(*commit_);
   if (bev_) bufferevent_setcb(bev_.get(), nullptr, nullptr, nullptr, nullptr);
 }
 
@@ -61,7 +63,7 @@ void Connection::stop() {
 }
 
 void Connection::on_read() {
-  if (finished_ || tls_pending_ || authd_pending_) return;
+  if (finished_ || input_waits()) return;
   evbuffer* in = bufferevent_get_input(bev_.get());
   // All complete commands read so far are answered with one write
   // (RFC 2920 section 3.2: the server may not flush after each reply).
@@ -77,6 +79,12 @@ void Connection::on_read() {
     all.delay += o.delay;
     all.start_tls = o.start_tls;
     if (o.auth_request) all.auth_request = std::move(o.auth_request);
+    if (o.commit) {
+      // The rest waits (in the Session's buffer and the socket) for the
+      // outcome of this commit.
+      all.commit = std::move(o.commit);
+      break;
+    }
   }
   send(std::move(all));
 }
@@ -89,6 +97,7 @@ void Connection::send(Output out) {
     delayed_->queued = delayed_->queued || out.queued;
     delayed_->start_tls = delayed_->start_tls || out.start_tls;
     if (out.auth_request) delayed_->auth_request = std::move(out.auth_request);
+    if (out.commit) delayed_->commit = std::move(out.commit);
     return;
   }
   if (out.delay.count() > 0 && !out.bytes.empty()) {
@@ -107,17 +116,22 @@ void Connection::delay_over() {
   out.delay = std::chrono::milliseconds{0};
   const bool close = out.close;
   write_out(std::move(out));
-  // STARTTLS and AUTH keep reading paused until the handshake or authd.
-  if (close || closing_ || finished_ || tls_pending_ || handshaking_ || authd_pending_) return;
-  if (!read_paused_) bufferevent_enable(bev_.get(), EV_READ);
-  // Commands that arrived meanwhile may already sit in libevent's buffer,
-  // where no new read event would announce them.
-  if (evbuffer_get_length(bufferevent_get_input(bev_.get())) > 0) on_read();
+  if (close) return;
+  resume();
 }
 
 void Connection::write_out(Output out) {
   if (!out.bytes.empty()) bufferevent_write(bev_.get(), out.bytes.data(), out.bytes.size());
   if (out.queued && on_queued_) on_queued_();
+  if (out.commit) {
+    commit_ = pool_.commit(std::move(*out.commit), [this](Status st) {
+      commit_.reset();
+      if (finished_) return;
+      send(session_.committed(std::move(st)));
+      if (half_closed_ && !commit_) return close_after_eof();
+      resume();
+    });
+  }
   evbuffer* output = bufferevent_get_output(bev_.get());
   if (out.start_tls && !out.close) {
     // RFC 3207: the handshake starts after our 220; what the client
@@ -138,9 +152,31 @@ void Connection::write_out(Output out) {
   }
   if (!read_paused_ && evbuffer_get_length(output) > kOutputMax) {
     read_paused_ = true;
-    bufferevent_disable(bev_.get(), EV_READ);
     bufferevent_setwatermark(bev_.get(), EV_WRITE, kOutputMax / 2, 0);
   }
+  update_reading();
+}
+
+// Input waits while replies are held back (smtpd_error_sleep_time), a
+// commit or authd is pending, or the transport is being switched to TLS.
+bool Connection::input_waits() const {
+  return delayed_ || commit_ || authd_pending_ || tls_pending_ || handshaking_;
+}
+
+// Reading also stops while replies pile up unread; what the client
+// pipelines meanwhile waits in the socket, not in memory.
+void Connection::update_reading() {
+  if (finished_ || closing_ || handshaking_) return;  // the handshake needs reading
+  if (read_paused_ || input_waits()) bufferevent_disable(bev_.get(), EV_READ);
+  else bufferevent_enable(bev_.get(), EV_READ);
+}
+
+// After a wait ends: reading resumes, and input libevent buffered
+// meanwhile is handled now, since no new read event will announce it.
+void Connection::resume() {
+  if (finished_ || closing_) return;
+  update_reading();
+  if (!input_waits() && evbuffer_get_length(bufferevent_get_input(bev_.get())) > 0) on_read();
 }
 
 void Connection::on_write() {
@@ -156,7 +192,7 @@ void Connection::on_write() {
   if (read_paused_) {
     read_paused_ = false;
     bufferevent_setwatermark(bev_.get(), EV_WRITE, 0, 0);
-    if (!delayed_) bufferevent_enable(bev_.get(), EV_READ);
+    update_reading();
   }
 }
 
@@ -172,15 +208,23 @@ void Connection::on_event(short what) {
     return send(session_.timeout());
   }
   if ((what & BEV_EVENT_EOF) && !closing_) {
-    // The client half-closed: the replies to what it sent still go out.
-    lost_ = !session_.closed();
-    closing_ = true;
-    if (evbuffer_get_length(bufferevent_get_output(bev_.get())) == 0) return finish(lost_);
-    bufferevent_setwatermark(bev_.get(), EV_WRITE, 0, 0);
+    // The client half-closed: the replies to what it sent still go out,
+    // including the 250 of a message still being committed.
+    half_closed_ = true;
+    if (!commit_) return close_after_eof();
+    bufferevent_disable(bev_.get(), EV_READ);
     return;
   }
   // A socket error, or a write timeout: nothing more can be said.
   finish(!session_.closed());
+}
+
+void Connection::close_after_eof() {
+  lost_ = !session_.closed();
+  closing_ = true;
+  bufferevent_disable(bev_.get(), EV_READ);
+  if (evbuffer_get_length(bufferevent_get_output(bev_.get())) == 0) return finish(lost_);
+  bufferevent_setwatermark(bev_.get(), EV_WRITE, 0, 0);
 }
 
 void Connection::finish(bool lost) {

@@ -13,6 +13,7 @@
 #include "lib/core/fd.h"
 #include "lib/event/event.h"
 #include "lib/tls/handles.h"
+#include "lib/queue/commit_pool.h"
 #include "smtpd/session.h"
 
 namespace buzon::smtpd {
@@ -25,8 +26,9 @@ class Connection {
   // connection is finished; the owner then defer_delete()s it.
   using Done = std::function<void(Connection*)>;
   // on_queued() is called after a message was committed (wake qmgr).
+  // Messages are committed through pool, which must outlive the Connection.
   Connection(event::Loop& loop, Fd fd, const Settings& settings, Peer peer, Done done,
-             std::function<void()> on_queued);
+             std::function<void()> on_queued, queue::CommitPool& pool);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -52,6 +54,10 @@ class Connection {
   void arm(bufferevent* bev);
   // AUTH: hand the request to authd; reading pauses until the answer.
   void ask_authd(attr::Message m);
+  bool input_waits() const;
+  void update_reading();
+  void resume();
+  void close_after_eof();
 
   const Settings& settings_;
   event::Loop& loop_;
@@ -65,6 +71,8 @@ class Connection {
   std::optional<Output> delayed_;
   Done done_;
   std::function<void()> on_queued_;
+  queue::CommitPool& pool_;
+  std::optional<queue::CommitPool::Ticket> commit_;  // a commit in flight: input waits
   bool closing_ = false;
   bool finished_ = false;
   bool read_paused_ = false;
@@ -73,6 +81,7 @@ class Connection {
   bool handshaking_ = false;
   bool authd_pending_ = false;  // reading paused for authd's answer
   std::unique_ptr<auth::Client> authd_;
+  bool half_closed_ = false;  // EOF from the client
 };
 
 }  // namespace buzon::smtpd

@@ -42,12 +42,7 @@ void Connection::ask_authd(attr::Message m) {
     authd_pending_ = false;
     if (finished_) return;
     send(session_.auth_reply(std::move(r)));
-    // A reply held by smtpd_error_sleep_time re-enables reading itself.
-    if (finished_ || closing_ || authd_pending_ || tls_pending_ || delayed_) return;
-    bufferevent_enable(bev_.get(), EV_READ);
-    // Input that arrived meanwhile is already buffered: no read event
-    // will announce it again.
-    if (evbuffer_get_length(bufferevent_get_input(bev_.get())) > 0) on_read();
+    resume();
   });
 }
 

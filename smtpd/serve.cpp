@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "lib/log/log.h"
+#include "lib/queue/commit_pool.h"
 #include "lib/queue/queue.h"
 #include "smtpd/connection.h"
 #include "smtpd/settings.h"
@@ -42,6 +43,7 @@ int serve(daemon::Context& ctx) {
   const bool local = ctx.type == "unix";
 
   event::Loop loop;
+  queue::CommitPool commits(loop, settings.queue_dir);
   std::unordered_map<Connection*, std::unique_ptr<Connection>> connections;
   std::unique_ptr<daemon::Server> server;
 
@@ -61,7 +63,7 @@ int serve(daemon::Context& ctx) {
       server->client_done();
       return;
     }
-    auto c = std::make_unique<Connection>(loop, std::move(fd), settings, std::move(*peer), done, queued);
+    auto c = std::make_unique<Connection>(loop, std::move(fd), settings, std::move(*peer), done, queued, commits);
     connections.emplace(c.get(), std::move(c));
   });
   server->on_stop([&](daemon::Server::Stop why) {

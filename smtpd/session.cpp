@@ -31,6 +31,10 @@ Output Session::take() {
   o.start_tls = std::exchange(start_tls_, false);
   o.auth_request = std::move(auth_request_);
   auth_request_.reset();
+  if (to_commit_) {
+    o.commit.emplace(std::move(*to_commit_));
+    to_commit_.reset();
+  }
   return o;
 }
 
@@ -48,6 +52,12 @@ Output Session::feed(std::string_view bytes) {
   if (closed_) return {};
   in_.append(bytes);
   process();
+  return take();
+}
+
+Output Session::committed(Status status) {
+  finish_message(std::move(status));
+  if (!closed_) process();
   return take();
 }
 
@@ -90,7 +100,7 @@ void Session::end(bool lost) {
 
 void Session::process() {
   size_t pos = 0;
-  while (pos < in_.size() && !closed_) {
+  while (pos < in_.size() && !closed_ && !committing_) {
     // Waiting for authd or for the TLS handshake: the rest waits (or, for
     // STARTTLS, is discarded below).
     if (sasl_ == Sasl::WaitAuthd || start_tls_) break;
@@ -376,25 +386,35 @@ void Session::end_data(bool chunked) {
     // refuses at hopcount_limit (a mail loop: RFC 5321 section 6.3).
     refusal = "554 5.4.0 Error: too many hops";
   }
-  if (refusal.empty()) {
-    if (auto st = t.writer->commit(); !st) {
-      queue_error(st.error());
-      refusal = "451 4.3.0 Error: queue file write error";
-    }
-  }
   if (!refusal.empty()) {
     if (refusal[0] == '5') log_reject(chunked ? "BDAT" : "END-OF-MESSAGE", refusal);
     reply(refusal);
     count(chunked ? bdat_command_ : data_command_, false);
     return reset_transaction();
   }
+  committing_ = Committing{id, chunked, chunked_size_, sum.has_message_id ? sum.message_id : t.added_message_id};
+  to_commit_.emplace(std::move(*t.writer));
+  t.writer.reset();
+}
+
+void Session::finish_message(Status committed) {
+  if (!committing_ || !mail_) return;
+  Committing c = std::move(*committing_);
+  committing_.reset();
+  const size_t command = c.chunked ? bdat_command_ : data_command_;
+  const std::string& id = c.id;
+  if (!committed) {
+    queue_error(committed.error());
+    reply("451 4.3.0 Error: queue file write error");
+    count(command, false);
+    return reset_transaction();
+  }
   // Postfix's cleanup logs the Message-ID; qmgr logs from=, size=, nrcpt=.
-  std::string mid = sum.has_message_id ? sum.message_id : t.added_message_id;
-  if (!mid.empty()) log::info(id, {{"message-id", mid}});
+  if (!c.message_id.empty()) log::info(id, {{"message-id", c.message_id}});
   // Postfix's BDAT LAST reply names the message size in bytes as received.
-  reply(chunked ? "250 2.0.0 Ok: " + std::to_string(chunked_size_) + " bytes queued as " + id
-                : "250 2.0.0 Ok: queued as " + id);
-  count(chunked ? bdat_command_ : data_command_, true);
+  reply(c.chunked ? "250 2.0.0 Ok: " + std::to_string(c.size) + " bytes queued as " + id
+                  : "250 2.0.0 Ok: queued as " + id);
+  count(command, true);
   queued_ = true;
   errors_ = 0;  // smtpd_hard_error_limit counts errors "without delivering mail"
   junk_ = 0;

@@ -21,8 +21,12 @@
 // Queue file: created at the first accepted RCPT (its ID names the
 // transaction in the log from then on), sender and client attributes and
 // recipients written as they are accepted, content streamed during DATA,
-// committed (fsync + rename) before "250 2.0.0 Ok: queued as ID". RSET,
-// HELO/EHLO, a failure or the end of the session discard an uncommitted file.
+// committed (fsync + rename + fsync of incoming/) before "250 2.0.0 Ok:
+// queued as ID". The commit is the connection's job (it runs off the event
+// loop, lib/queue/commit_pool.h): the Session hands the Writer out in
+// Output::commit and stops processing input until committed() tells it the
+// outcome. RSET, HELO/EHLO, a failure or the end of the session discard an
+// uncommitted file.
 #pragma once
 #include <chrono>
 #include <ctime>
@@ -58,6 +62,8 @@ struct Output {
   // AUTH: send this to authd and hand the answer to auth_reply(); no
   // further input is processed meanwhile.
   std::optional<attr::Message> auth_request;
+  // A complete queue file to commit; then call Session::committed().
+  std::optional<queue::Writer> commit;
 };
 
 class Session {
@@ -72,6 +78,9 @@ class Session {
   // Processes client bytes. After an Output with close, further input is
   // ignored.
   Output feed(std::string_view bytes);
+  // The outcome of the commit handed out in Output::commit: the reply to
+  // the end of the message, then the replies to input that was waiting.
+  Output committed(Status status);
   // smtpd_timeout expired waiting for the client: 421 and close.
   Output timeout();
   // The server is stopping (reload/stop). A session between transactions
@@ -150,6 +159,7 @@ class Session {
   void check_error_limit();
   void write_sender_records();
   void end_data(bool chunked = false);
+  void finish_message(Status committed);
   void take_chunk_bytes(std::string_view bytes);
   void end_chunk();
   // Starts the message content (Received: header, DataReader). chunked:
@@ -199,6 +209,15 @@ class Session {
   std::string out_;           // replies of the current feed()
   bool closed_ = false;
   bool queued_ = false;
+  std::optional<queue::Writer> to_commit_;  // handed out by the next take()
+  // The message waiting for its commit: no input is processed meanwhile.
+  struct Committing {
+    std::string id;
+    bool chunked = false;
+    unsigned long long size = 0;  // BDAT bytes, for the reply
+    std::string message_id;
+  };
+  std::optional<Committing> committing_;
   bool stopping_ = false;
   bool skipping_ = false;     // discarding the rest of an over-long line
   bool ended_ = false;

@@ -155,6 +155,19 @@ Writer::Writer(Writer&& o) noexcept
       in_content_(o.in_content_),
       committed_(std::exchange(o.committed_, true)) {}
 
+Writer& Writer::operator=(Writer&& o) noexcept {
+  if (this == &o) return *this;
+  if (!committed_ && fd_) ::unlink(path(queue_dir_, "tmp", id_).c_str());
+  queue_dir_ = std::move(o.queue_dir_);
+  id_ = std::move(o.id_);
+  fd_ = std::move(o.fd_);
+  buf_ = std::move(o.buf_);
+  content_size_ = o.content_size_;
+  in_content_ = o.in_content_;
+  committed_ = std::exchange(o.committed_, true);
+  return *this;
+}
+
 Writer::~Writer() {
   if (!committed_ && fd_) ::unlink(path(queue_dir_, "tmp", id_).c_str());
 }

@@ -99,7 +99,8 @@ class Writer {
  public:
   static Result<Writer> create(const std::string& queue_dir);
   Writer(Writer&&) noexcept;
-  Writer& operator=(Writer&&) = delete;
+  // Assigning over an uncommitted Writer removes its temporary file.
+  Writer& operator=(Writer&&) noexcept;
   ~Writer();
 
   const std::string& id() const { return id_; }

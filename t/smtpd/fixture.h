@@ -128,9 +128,19 @@ class Client {
   explicit Client(Fixture& f, smtpd::Peer peer = net_peer()) : session(f.settings, std::move(peer)) {
     greeting = session.start().bytes;
   }
-  // Feeds bytes; returns the replies of this feed.
+  // Feeds bytes; returns the replies of this feed. A message handed out
+  // for commit is committed here, synchronously, as the connection's
+  // CommitPool would.
   std::string say(std::string_view bytes) {
     last = session.feed(bytes);
+    while (last.commit) {
+      Status st = last.commit->commit();
+      std::string before = std::move(last.bytes);
+      bool queued = last.queued;
+      last = session.committed(std::move(st));
+      last.bytes = before + last.bytes;
+      last.queued = last.queued || queued;
+    }
     return last.bytes;
   }
   smtpd::Session session;
