@@ -96,6 +96,7 @@ class Scheduler {
   void on_reply(AgentConn* c, Failure f, Result<attr::Message> r);
   void on_dead(AgentConn* c);
   void complete(Job job, int status, std::string dsn, std::string reason);
+  bool last_pending(const Msg& m, size_t rcpt) const;
   void mark_done(Msg& m, size_t rcpt);
   void finalize(Msg* m);
   // Notices (notice.h). settle_failed queues the non-delivery report of
