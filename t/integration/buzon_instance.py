@@ -46,9 +46,12 @@ class Instance:
         self.dir = tempfile.mkdtemp(prefix="buzon-it-")
         os.chmod(self.dir, 0o755)
         self.root = os.path.join(self.dir, "inst")
+        # Below Linux's ephemeral range (32768-60999): a listening port up
+        # there can be taken at any moment by some client's outgoing
+        # connection. The highest service port is base + 995.
         for _ in range(50):
-            base = random.randrange(20000, 60000, 100)
-            if port_free(base + 25):
+            base = random.randrange(10000, 31700, 100)
+            if all(port_free(base + n) for n in (25, 110, 143, 465, 587, 993, 995)):
                 break
         self.port_base = base
         self.smtp_port = base + 25
