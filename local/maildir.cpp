@@ -1,12 +1,17 @@
 #include "local/maildir.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 
+#include <memory>
+#include <vector>
+
 #include "lib/core/fd.h"
+#include "lib/core/strings.h"
 #include "lib/file/file.h"
 #include "local/output.h"
 
@@ -34,7 +39,38 @@ Status make_maildir(const std::string& dir) {
     if (errno != ENOENT) return sys_error("lstat " + p);
     if (auto s = file::make_dirs(p, 0700); !s) return s;
   }
+  // Maildir++: a sub-folder (Maildir/.Lists/) is marked with an empty
+  // "maildirfolder" file, which IMAP servers and maildrop look for.
+  if (maildir_folder_root(dir) != dir) {
+    std::string marker = dir + "maildirfolder";
+    Fd fd(::open(marker.c_str(), O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
+    if (!fd && errno != EEXIST) return sys_error("create " + marker);
+  }
   return {};
+}
+
+// Bytes of the messages in one cur/ or new/ directory: S= of the name when
+// present (no stat needed), else the file size.
+Result<unsigned long long> directory_usage(const std::string& dir) {
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) {
+    if (errno == ENOENT) return 0ULL;
+    return sys_error("opendir " + dir);
+  }
+  std::unique_ptr<DIR, int (*)(DIR*)> closer(d, ::closedir);
+  unsigned long long total = 0;
+  while (dirent* e = ::readdir(d)) {
+    std::string_view name = e->d_name;
+    if (name.empty() || name.front() == '.') continue;
+    auto s = maildir_size_of_name(name);
+    if (!s) {
+      struct stat st;
+      if (::fstatat(::dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) continue;  // gone meanwhile
+      s = static_cast<unsigned long long>(st.st_size);
+    }
+    total += *s;
+  }
+  return total;
 }
 
 Status write_file(int fd, const Message& msg, unsigned long long size) {
@@ -57,6 +93,43 @@ Status write_file(int fd, const Message& msg, unsigned long long size) {
 }
 
 }  // namespace
+
+std::optional<unsigned long long> maildir_size_of_name(std::string_view name) {
+  size_t p = name.find(",S=");
+  if (p == std::string_view::npos) return std::nullopt;
+  size_t e = name.find_first_of(",:", p + 3);
+  return str::to_uint(name.substr(p + 3, e == std::string_view::npos ? std::string_view::npos : e - p - 3));
+}
+
+std::string maildir_folder_root(const std::string& dir) {
+  // ".../Maildir/.Folder/" -> ".../Maildir/"
+  std::string d = dir;
+  while (d.size() > 1 && d.back() == '/') d.pop_back();
+  size_t slash = d.rfind('/');
+  if (slash == std::string::npos || slash + 1 >= d.size() || d[slash + 1] != '.') return dir;
+  std::string parent = d.substr(0, slash + 1);
+  return parent;
+}
+
+Result<unsigned long long> maildir_usage(const std::string& dir) {
+  std::string root = maildir_folder_root(dir);
+  unsigned long long total = 0;
+  std::vector<std::string> folders{root};
+  if (DIR* d = ::opendir(root.c_str())) {
+    std::unique_ptr<DIR, int (*)(DIR*)> closer(d, ::closedir);
+    while (dirent* e = ::readdir(d)) {
+      std::string n = e->d_name;
+      if (n.size() > 1 && n[0] == '.' && n != "..") folders.push_back(root + n + "/");
+    }
+  }
+  for (const auto& f : folders)
+    for (const char* sub : {"cur", "new"}) {
+      auto u = directory_usage(f + sub);
+      if (!u) return u.error();
+      total += *u;
+    }
+  return total;
+}
 
 std::string maildir_host(std::string_view host) {
   std::string out;
@@ -91,6 +164,14 @@ Reply deliver_maildir(const std::string& dir, const MaildirOptions& opt, const M
     // its directory entry durable, so do that now.
     if (auto s = file::fsync_dir(dir + "new"); !s) return failure(dir, s.error());
     return Reply::sent("delivered to maildir");
+  }
+  // mailbox_size_limit is the whole Maildir (all Maildir++ folders), as a
+  // mailbox file is limited as a whole; checked after the repeated-request
+  // case, so a completed delivery is never called full.
+  if (opt.size_limit != 0) {
+    auto used = maildir_usage(dir);
+    if (!used) return failure(dir, used.error());
+    if (*used + *size > opt.size_limit) return Reply::bounce("5.2.2", "mailbox full");
   }
 
   std::string tmp;

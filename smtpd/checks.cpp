@@ -15,13 +15,16 @@ RcptLookup lookup_recipient(const Settings& s, const address::Address& given) {
   if (rewritten) r.original = text;
   if (r.route.cls != AddressClass::Local) return r;
 
+  // local_recipient_maps empty: every local part, local(8) decides
+  // (luser_relay, or a bounce), as Postfix.
+  if (!s.local_recipients || !s.local_recipients->enabled()) return r;
   const std::string name = str::lower(address::strip_extension(r.route.local, s.recipient_delimiter));
-  auto user = users::find(*s.cf, name);
-  if (!user) {
-    r.temp_error = user.error().message;
+  auto known = s.local_recipients->known(*s.cf, str::lower(r.route.local), name);
+  if (!known) {
+    r.temp_error = known.error().message;
     return r;
   }
-  if (*user) return r;
+  if (*known) return r;
   if (name == "postmaster" || name == "mailer-daemon") {
     auto root = users::find(*s.cf, "root");
     if (root && *root) {

@@ -13,16 +13,18 @@ namespace buzon::smtpd {
 
 struct RcptLookup {
   Resolved route;
-  bool known = true;        // false: a local address that is no account
-  std::string temp_error;   // non-empty: the account lookup failed (log text)
+  bool known = true;        // false: a local address unknown to local_recipient_maps
+  std::string temp_error;   // non-empty: a local_recipient_maps lookup failed (log text)
   std::string deliver_to;   // the address for the queue file's R record
   std::string original;     // when deliver_to differs from what was given: the O record
 };
 
 // a is the parsed RCPT address, possibly without a domain (then @myorigin,
 // Postfix's append_at_myorigin). For a local address the local part,
-// lower-cased and without its recipient_delimiter extension, must be an
-// account (users::find). postmaster and mailer-daemon always exist (RFC
+// lower-cased with, then without its recipient_delimiter extension, must be
+// known to local_recipient_maps (accounts and $alias_maps by default,
+// smtpd/local_recipients.h); an empty local_recipient_maps knows every
+// local part (local(8) then decides: luser_relay or a bounce). postmaster and mailer-daemon always exist (RFC
 // 5321 4.5.1): without such an account and with a "root" account the
 // message is queued for root@domain with the original address in the O
 // record; otherwise as addressed, and local delivery (aliases) decides.

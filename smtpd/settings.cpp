@@ -32,6 +32,7 @@ Result<Settings> load_settings(const config::MainCf& cf) {
   for (const auto& d : cf.get_list("mydestination")) s.mydestination.push_back(strip_root_dot(str::lower(d)));
   s.recipient_delimiter = cf.get("recipient_delimiter");
   s.queue_dir = cf.get("queue_directory");
+  s.local_recipients = std::make_shared<LocalRecipients>(cf.get_list("local_recipient_maps"));
 
   s.line_limit = clamp_to<size_t>(cf.get_int("line_length_limit"));
   // Every queue file holds at most queue::kRecipientsMax recipients, so that

@@ -8,6 +8,7 @@
 
 #include "lib/config/config.h"
 #include "lib/core/result.h"
+#include "smtpd/local_recipients.h"
 #include "smtpd/policy.h"
 #include "smtpd/security.h"
 
@@ -31,6 +32,9 @@ struct Settings {
   std::vector<std::string> mydestination;  // lower case, no trailing dot
   std::string recipient_delimiter;
   std::string queue_dir;
+  // local_recipient_maps; shared by copies of the Settings, tables opened
+  // at the first lookup.
+  std::shared_ptr<LocalRecipients> local_recipients;
 
   size_t line_limit = 2048;                     // line_length_limit
   size_t recipient_limit = 1000;                // smtpd_recipient_limit (0: queue max)

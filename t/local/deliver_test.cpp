@@ -13,53 +13,11 @@
 #include "lib/event/event.h"
 #include "lib/privilege/privilege.h"
 #include "local/session.h"
-#include "t/local/test_util.h"
+#include "t/local/deliver_env.h"
 
 using namespace buzon;
 using namespace buzon::test;
 
-namespace {
-
-bool root() { return ::geteuid() == 0; }
-uid_t user_uid() { return root() ? 65534 : ::getuid(); }
-gid_t user_gid() { return root() ? 65534 : ::getgid(); }
-
-struct Env {
-  TempDir d;
-  config::MainCf cf;
-  Env(const std::string& extra = "") {
-    REQUIRE(::mkdir((d.path + "/mail").c_str(), 01777) == 0);
-    ::chmod((d.path + "/mail").c_str(), 01777);
-    std::string uid = std::to_string(user_uid()), gid = std::to_string(user_gid());
-    spew(d.path + "/passwd", "bob:x:" + uid + ":" + gid + "::" + d.path + "/home/bob::\n" +
-                                 "carol:x:" + uid + ":" + gid + "::" + d.path + "/home/carol::\n" +
-                                 "toor:x:0:0::" + d.path + "/home/toor::\n");
-    for (const char* u : {"bob", "carol"}) {
-      std::string h = d.path + "/home/" + u;
-      REQUIRE(file::make_dirs(h, 0755));
-      if (root()) REQUIRE(::chown(h.c_str(), user_uid(), user_gid()) == 0);
-    }
-    REQUIRE(file::make_dirs(d.path + "/home/toor", 0755));
-    std::string text = "queue_directory = " + d.queue() + "\nmail_spool_directory = " + d.path +
-                       "/mail\nlocal_passwd_file = " + d.path + "/passwd\nmyhostname = mx.example.test\n" +
-                       "deliver_lock_attempts = 2\n" + extra;
-    auto parsed = config::MainCf::parse(text, d.path + "/main.cf", d.path);
-    if (!parsed) FAIL(parsed.error().message);
-    cf = std::move(*parsed);
-  }
-  local::Deliverer deliverer() {
-    auto s = local::Settings::from(cf);
-    REQUIRE(s.ok());
-    return local::Deliverer(cf, *s, root() ? local::Mode::ForkAndDrop : local::Mode::InProcess);
-  }
-};
-
-local::Request request_for(const QueuedMessage& q, size_t i = 0) {
-  const auto& r = q.env.recipients.at(i);
-  return local::Request{q.id, "active/" + q.id, r.offset, r.address, r.original, q.env.sender};
-}
-
-}  // namespace
 
 TEST_CASE("deliver: spool mbox delivery as the recipient", "[local][deliver]") {
   Env e;

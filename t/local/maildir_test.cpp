@@ -142,3 +142,42 @@ TEST_CASE("maildir: a file where a maildir directory should be defers", "[local]
   CHECK(r.status == 4);
   CHECK(list_dir(md + "tmp").empty());
 }
+
+TEST_CASE("maildir: mailbox_size_limit counts the whole Maildir and its folders", "[local][maildir][limits]") {
+  TempDir d;
+  std::string md = d.path + "/Maildir/";
+  auto q = queue_message(d.queue(), "a@example.test", {"b@example.test", "c@example.test", "e@example.test"},
+                         "Subject: s\n\nbody\n");
+  auto size = local::delivered_size(q.message(0));
+  REQUIRE(size.ok());
+  auto o = options();
+  o.size_limit = 2 * *size;
+  REQUIRE(local::deliver_maildir(md, o, q.message(0)).status == 0);
+  // A message someone else filed in a Maildir++ folder counts too.
+  REQUIRE(file::make_dirs(md + ".Lists/cur", 0700));
+  spew(md + ".Lists/cur/1.M1.host,S=" + std::to_string(*size) + ":2,S", "x");
+  auto used = local::maildir_usage(md);
+  REQUIRE(used);
+  CHECK(*used == 2 * *size);
+  auto full = local::deliver_maildir(md, o, q.message(1));
+  CHECK((full.status == 5 && full.dsn == "5.2.2" && full.reason == "mailbox full"));
+  // A repeated request for the delivered message is still a success.
+  CHECK(local::deliver_maildir(md, o, q.message(0)).status == 0);
+  o.size_limit = 3 * *size;
+  CHECK(local::deliver_maildir(md, o, q.message(1)).status == 0);
+}
+
+TEST_CASE("maildir: a Maildir++ folder gets its marker and counts for its Maildir", "[local][maildir]") {
+  TempDir d;
+  std::string md = d.path + "/Maildir/";
+  std::string folder = md + ".Lists/";
+  CHECK(local::maildir_folder_root(folder) == md);
+  CHECK(local::maildir_folder_root(md) == md);
+  CHECK(local::maildir_size_of_name("1.M2.h,S=77:2,S") == 77ULL);
+  CHECK(local::maildir_size_of_name("1.M2.h") == std::nullopt);
+  auto q = queue_message(d.queue(), "a@example.test", {"b@example.test"}, "x\n");
+  REQUIRE(local::deliver_maildir(folder, options(), q.message()).status == 0);
+  CHECK(exists(folder + "maildirfolder"));
+  CHECK(list_dir(folder + "new").size() == 1);
+  CHECK(!exists(md + "maildirfolder"));
+}

@@ -53,6 +53,7 @@ class Fixture {
                        "mydestination = $myhostname, $mydomain, localhost\n"
                        "queue_directory = " + queue_dir + "\n"
                        "local_passwd_file = " + dir + "/passwd\n"
+                       "alias_maps =\n"
                        "maillog_file = " + dir + "/maillog\n" + extra;
     auto parsed = config::MainCf::parse(text, dir + "/main.cf", dir);
     INFO((parsed ? std::string() : parsed.error().message));
