@@ -117,6 +117,17 @@ Reply run_command(const CommandSpec& spec, const Message& msg, long long now) {
   }
   in_r.reset();
   out_w.reset();
+  // A command may exit without reading all of its input; that is its
+  // answer (its exit status), not a reason to die of SIGPIPE in the caller.
+  // The daemon ignores SIGPIPE already; callers without it (tests) too now.
+  struct sigaction ignore {}, saved {};
+  ignore.sa_handler = SIG_IGN;
+  ::sigemptyset(&ignore.sa_mask);
+  ::sigaction(SIGPIPE, &ignore, &saved);
+  struct RestoreSigpipe {
+    struct sigaction old;
+    ~RestoreSigpipe() { ::sigaction(SIGPIPE, &old, nullptr); }
+  } restore{saved};
   ::fcntl(in_w.get(), F_SETFL, O_NONBLOCK);
   ::fcntl(out_r.get(), F_SETFL, O_NONBLOCK);
 
