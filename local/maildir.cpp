@@ -88,7 +88,6 @@ Status write_file(int fd, const Message& msg, unsigned long long size) {
   // The name promises S=size; a queue file that changed underneath would
   // make it lie.
   if (out.written() != size) return Error{"content size changed during delivery"};
-  if (::fsync(fd) < 0) return sys_error("fsync");
   return {};
 }
 
@@ -160,9 +159,10 @@ Reply deliver_maildir(const std::string& dir, const MaildirOptions& opt, const M
   std::string fresh = dir + "new/" + maildir_name(msg, opt.hostname, *size);
   struct stat st;
   if (::lstat(fresh.c_str(), &st) == 0) {
-    // A repeated request: the earlier attempt may have died before making
-    // its directory entry durable, so do that now.
-    if (auto s = file::fsync_dir(dir + "new"); !s) return failure(dir, s.error());
+    // A repeated request: the earlier attempt may have died before its
+    // fsync, so do that now.
+    Fd done(::open(fresh.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+    if (!done || ::fsync(done.get()) < 0) return failure(dir, sys_error("fsync " + fresh));
     return Reply::sent("delivered to maildir");
   }
   // mailbox_size_limit is the whole Maildir (all Maildir++ folders), as a
@@ -196,10 +196,15 @@ Reply deliver_maildir(const std::string& dir, const MaildirOptions& opt, const M
     else if (errno != EEXIST) s = sys_error("link " + fresh);
   }
   ::unlink(tmp.c_str());
-  if (s) s = file::fsync_dir(dir + "new");
+  // One fsync, after the link, makes both the content and the new name
+  // durable: the link changed the file's inode (its link count) in the same
+  // journal transaction as the new/ entry, and fsync commits that
+  // transaction (ext4, XFS and btrfs behave so). It replaces an fsync of
+  // the file plus one of new/ — half the disk flushes of a delivery.
+  if (s && ::fsync(fd.get()) < 0) s = sys_error("fsync " + fresh);
   if (!s) {
-    // qmgr retries a deferred delivery: take back a message whose directory
-    // entry may not be durable, so the retry does not make a duplicate.
+    // qmgr retries a deferred delivery: take back a message that may not
+    // be durable, so the retry does not make a duplicate.
     if (linked) ::unlink(fresh.c_str());
     return failure(dir, s.error());
   }
