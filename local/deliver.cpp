@@ -1,7 +1,6 @@
 #include "local/deliver.h"
 
 #include <fcntl.h>
-#include <poll.h>
 #include <pwd.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -16,7 +15,7 @@
 
 #include "lib/core/fd.h"
 #include "lib/core/strings.h"
-#include "lib/file/file.h"
+#include "lib/privilege/effective_ids.h"
 #include "lib/privilege/privilege.h"
 #include "lib/users/users.h"
 #include "local/command.h"
@@ -295,7 +294,7 @@ Reply Deliverer::deliver_mailbox(Job& job, const users::User& u) {
   if (!s_.mailbox_command.empty()) return deliver_command(job, s_.mailbox_command, r, &u);
   auto target = target_for(u, s_.home_mailbox, s_.spool_dir);
   if (!target) return Reply::defer("4.3.0", "cannot determine mailbox", target.error().message);
-  return as(job, r, [&] { return write_mailbox(*target, job.msg); });
+  return acting_as(job, r, [&] { return write_mailbox(*target, job.msg); });
 }
 
 Reply Deliverer::expand(Job& job, const std::vector<TargetItem>& items, const Context& ctx) {
@@ -366,7 +365,7 @@ Reply Deliverer::expand(Job& job, const std::vector<TargetItem>& items, const Co
 }
 
 Reply Deliverer::deliver_file(Job& job, const std::string& path, const Rights& rights) {
-  Reply r = as(job, rights, [&] {
+  Reply r = acting_as(job, rights, [&] {
     if (path.back() == '/') {
       MaildirOptions o{s_.hostname, s_.mailbox_size_limit, counter_};
       return deliver_maildir(path, o, job.msg);
@@ -441,13 +440,24 @@ Reply Deliverer::write_mailbox(const Target& t, const Message& msg) {
   return deliver_mbox(t.path, s_.mbox, msg, ::time(nullptr));
 }
 
+Reply Deliverer::loop_checked(Job& job, const std::function<Reply()>& fn) {
+  auto loop = has_delivered_to(job.msg, job.rcpt->address, s_.header_size_limit);
+  if (!loop) return Reply::defer("4.3.0", "cannot read queue file", loop.error().message);
+  if (*loop) return Reply::bounce("5.4.6", "mail forwarding loop for " + str::sanitize(job.rcpt->address));
+  return fn();
+}
+
+Reply Deliverer::acting_as(Job& job, const Rights& r, const std::function<Reply()>& fn) {
+  if (mode_ == Mode::InProcess) return loop_checked(job, fn);
+  if (r.uid == 0)
+    return Reply::defer("4.3.0", "refusing to deliver as root", "delivery for " + r.name + " would run as uid 0");
+  privilege::EffectiveIds ids(r.uid, r.gid);
+  if (!ids.ok()) return Reply::defer("4.3.0", "cannot change to the delivery rights", ids.ok().error().message);
+  return loop_checked(job, fn);
+}
+
 Reply Deliverer::as(Job& job, const Rights& r, const std::function<Reply()>& fn) {
-  auto checked = [&]() -> Reply {
-    auto loop = has_delivered_to(job.msg, job.rcpt->address, s_.header_size_limit);
-    if (!loop) return Reply::defer("4.3.0", "cannot read queue file", loop.error().message);
-    if (*loop) return Reply::bounce("5.4.6", "mail forwarding loop for " + str::sanitize(job.rcpt->address));
-    return fn();
-  };
+  auto checked = [&]() -> Reply { return loop_checked(job, fn); };
   if (mode_ == Mode::InProcess) return checked();
   if (r.uid == 0)
     return Reply::defer("4.3.0", "refusing to deliver as root", "delivery for " + r.name + " would run as uid 0");
@@ -501,72 +511,9 @@ Result<std::optional<std::pair<std::string, std::string>>> Deliverer::read_first
   if (paths.size() > 255) return Error{"too many files to look for (forward_path)"};
   if (mode_ == Mode::InProcess) return first(::getuid());
   if (r.uid == 0) return Error{"refusing to read " + paths.front() + " as root"};
-  int sv[2];
-  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) return sys_error("socketpair");
-  Fd ours(sv[0]), theirs(sv[1]);
-  pid_t pid = ::fork();
-  if (pid < 0) return sys_error("fork");
-  if (pid == 0) {
-    ::signal(SIGTERM, SIG_DFL);
-    ::signal(SIGHUP, SIG_DFL);
-    ::signal(SIGPIPE, SIG_IGN);
-    ours.reset();
-    // 'N' (none of the files exists), 'E' + error text, or 'O' + the index
-    // of the file found as one byte + its content; then EOF.
-    std::string out;
-    if (auto d = privilege::drop_to_ids(r.uid, r.gid, r.name); !d) {
-      out = "E" + d.error().message;
-    } else {
-      auto t = first(r.uid);
-      if (!t) {
-        out = "E" + t.error().message;
-      } else if (!*t) {
-        out = "N";
-      } else {
-        size_t i = static_cast<size_t>(std::find(paths.begin(), paths.end(), (*t)->first) - paths.begin());
-        out = "O" + std::string(1, static_cast<char>(i)) + (*t)->second;
-      }
-    }
-    (void)file::write_all(theirs.get(), out);
-    ::_exit(0);
-  }
-  theirs.reset();
-  std::string in;
-  bool failed = false;
-  auto deadline = std::chrono::steady_clock::now() + s_.child_timeout;
-  for (;;) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) {
-      failed = true;
-      break;
-    }
-    pollfd p{ours.get(), POLLIN, 0};
-    int rc = ::poll(&p, 1, static_cast<int>(std::min<long long>(left.count(), 1000)));
-    if (rc < 0 && errno == EINTR) continue;
-    if (rc < 0) {
-      failed = true;
-      break;
-    }
-    if (rc == 0) continue;
-    char buf[8192];
-    ssize_t n = ::read(ours.get(), buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    in.append(buf, static_cast<size_t>(n));
-    if (in.size() > max + 2) {  // a child that sends more than it may
-      failed = true;
-      break;
-    }
-  }
-  if (failed) ::kill(pid, SIGKILL);
-  while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
-  }
-  if (failed || in.empty()) return Error{"reading " + paths.front() + " as " + r.name + " failed"};
-  if (in[0] == 'N') return Found();
-  if (in[0] == 'E') return Error{in.substr(1, 1024)};
-  size_t i = in.size() > 1 ? static_cast<unsigned char>(in[1]) : paths.size();
-  if (in[0] != 'O' || i >= paths.size()) return Error{"malformed answer from the reading process"};
-  return Found(std::pair{paths[i], in.substr(2)});
+  privilege::EffectiveIds ids(r.uid, r.gid);
+  if (!ids.ok()) return ids.ok().error();
+  return first(r.uid);
 }
 
 }  // namespace buzon::local

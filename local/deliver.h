@@ -8,12 +8,15 @@
 // Every copy written or forwarded gets Delivered-To: recipient; a message
 // that already has it for this recipient bounces as a mail forwarding loop.
 //
-// Rights (system mode, local runs as root): each action runs in a child
-// that has dropped privileges first (Deliverer::as) — mailboxes, .forward
-// files and mailbox_command as the recipient; alias commands and files as
-// the alias table's owner, or default_privs when root owns it; forwarding
-// as mail_owner, who owns the queue directory. Nothing runs as uid 0. In
-// instance mode everything runs in-process as the invoking user.
+// Rights (system mode, local runs as root): mailboxes, files and
+// .forward/:include: reads happen in this process with the user's
+// effective uid and gid (Deliverer::acting_as, as Postfix's local does with
+// set_eugid); commands and forwarding run in a child that has dropped
+// privileges for good (Deliverer::as) — mailbox_command as the recipient,
+// alias commands and files as the alias table's owner, or default_privs
+// when root owns it, forwarding as mail_owner, who owns the queue
+// directory. No mailbox or user file is touched and no command runs as
+// uid 0. In instance mode everything runs in-process as the invoking user.
 #pragma once
 #include <chrono>
 #include <functional>
@@ -99,11 +102,20 @@ class Deliverer {
   Reply deliver_file(Job& job, const std::string& path, const Rights& rights);
   Reply deliver_command(Job& job, const std::string& command, const Rights& rights, const users::User* u);
   Reply forward(Job& job, const std::vector<std::string>& to, const std::string& sender);
+  // fn after the Delivered-To loop check.
+  Reply loop_checked(Job& job, const std::function<Reply()>& fn);
   // Runs fn with the given rights: in a child after dropping privileges
-  // (ForkAndDrop) or in-process (InProcess). The loop check comes first.
+  // for good (ForkAndDrop: commands and forwarding, which run a user's
+  // program or queue mail) or in-process (InProcess). The loop check
+  // comes first.
   Reply as(Job& job, const Rights& r, const std::function<Reply()>& fn);
+  // Mailbox and file writes: fn in this process with the given effective
+  // ids (privilege::EffectiveIds, Postfix's set_eugid), which saves a
+  // fork per delivery; back to root afterwards. The loop check first.
+  Reply acting_as(Job& job, const Rights& r, const std::function<Reply()>& fn);
   // Reads the first existing file of paths with the given rights
-  // (.forward candidates, an :include: file), in one child in system mode:
+  // (.forward candidates, an :include: file), in-process with the user's
+  // effective ids in system mode:
   // {path, content}, nullopt when none exists, Error when one cannot be
   // read, is not a plain file (owned by the user or root, when asked) or
   // is over max bytes. At most 255 paths.
