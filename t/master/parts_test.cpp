@@ -318,9 +318,16 @@ TEST_CASE("master: spawn gives the child fd 3, fd 4, default signals and nothing
   std::string proc = "/proc/" + std::to_string(*pid);
   REQUIRE(wait_until([&] { return slurp(proc + "/cmdline") == std::string("sleep\0" "30\0", 9); },
                      std::chrono::seconds(5)));
+  // sleep's own start-up opens files for a moment (the locale archive), so
+  // the set is checked once it has settled; a leaked fd never leaves it.
   std::vector<std::string> fds;
-  for (const auto& e : fs::directory_iterator(proc + "/fd")) fds.push_back(e.path().filename());
-  std::sort(fds.begin(), fds.end());
+  auto only_ours = [&] {
+    fds.clear();
+    for (const auto& e : fs::directory_iterator(proc + "/fd")) fds.push_back(e.path().filename());
+    std::sort(fds.begin(), fds.end());
+    return fds == std::vector<std::string>{"0", "1", "2", "3", "4"};
+  };
+  CHECK(wait_until(only_ours, std::chrono::seconds(5)));
   CHECK(fds == std::vector<std::string>{"0", "1", "2", "3", "4"});
   CHECK(fs::read_symlink(proc + "/fd/3").string().starts_with("socket:"));
   CHECK(fs::read_symlink(proc + "/fd/4").string().starts_with("pipe:"));
