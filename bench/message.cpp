@@ -111,4 +111,35 @@ std::string build_message(std::string_view run_id, uint64_t seq, std::string_vie
   return m;
 }
 
+std::string mailbox_message(std::string_view run_id, uint64_t seq, std::string_view to,
+                            size_t size) {
+  std::string m = build_message(run_id, seq, to, size);
+  // Same length as any strftime("%a, %d %b %Y %H:%M:%S +0000") result.
+  static constexpr std::string_view kFixedDate = "Sun, 29 Nov 2026 00:00:00 +0000";
+  size_t date = m.find("\r\nDate: ");
+  if (date != std::string::npos) m.replace(date + 8, kFixedDate.size(), kFixedDate);
+  size_t body = m.find("\r\n\r\n");
+  if (body == std::string::npos) return m;
+  size_t first = body + 4;
+  size_t second = m.find("\r\n", first);
+  // Lines of at least 3 characters (build_message never writes shorter
+  // ones), so overwriting keeps the size exact.
+  if (second != std::string::npos && second - first >= 3) m[first] = '.';
+  if (second != std::string::npos && m.size() - (second + 2) >= 5 && m[second + 2] != '\r') {
+    m[second + 2] = '.';
+    m[second + 3] = '.';
+  }
+  return m;
+}
+
+std::string to_lf(std::string_view crlf_text) {
+  std::string out;
+  out.reserve(crlf_text.size());
+  for (size_t i = 0; i < crlf_text.size(); ++i) {
+    if (crlf_text[i] == '\r' && i + 1 < crlf_text.size() && crlf_text[i + 1] == '\n') continue;
+    out += crlf_text[i];
+  }
+  return out;
+}
+
 }  // namespace bench

@@ -43,4 +43,16 @@ std::string message_id(std::string_view run_id, uint64_t seq);
 std::string build_message(std::string_view run_id, uint64_t seq, std::string_view to,
                           size_t size);
 
+// A message for the POP3 benchmark's mailboxes: build_message's text with
+// a fixed Date (the Maildir fill and the POP3 client, separate programs,
+// must produce the same bytes) and two body lines that start with '.' and
+// '..', so every RETR exercises the server's byte-stuffing (RFC 1939 3).
+// CRLF line ends: this is the text a POP3 client must get back after
+// removing the stuffing; the Maildir file holds it with LF line ends.
+std::string mailbox_message(std::string_view run_id, uint64_t seq, std::string_view to,
+                            size_t size);
+
+// The same text with LF line ends, as an MDA writes it into a Maildir.
+std::string to_lf(std::string_view crlf_text);
+
 }  // namespace bench
