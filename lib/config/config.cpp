@@ -412,38 +412,24 @@ Result<std::string> read_config_file(const std::string& path) {
   return out;
 }
 
-// Postfix readlline(): '#' lines (after optional white space) and blank lines
-// are skipped, a line that starts with white space continues the logical line.
+// Postfix readlline() (lib/file/lines.h), with main.cf's rules: a NUL byte
+// and a continuation line without a preceding line are errors.
 Result<std::vector<LogicalLine>> logical_lines(std::string_view text, const std::string& filename) {
   if (text.size() > kConfigFileMax)
     return Error{filename + ": file too large (limit " + std::to_string(kConfigFileMax) + " bytes)"};
-  std::vector<LogicalLine> out;
-  bool open = false;
-  int lineno = 0;
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t nl = text.find('\n', pos);
-    if (nl == std::string_view::npos) nl = text.size();
-    std::string_view phys = text.substr(pos, nl - pos);
-    pos = nl + 1;
-    ++lineno;
-    if (phys.find('\0') != std::string_view::npos) return Error{where(filename, lineno) + "NUL character"};
-    std::string_view body = str::trim(phys);
-    if (body.empty() || body.front() == '#') continue;
-    if (is_blank(phys.front())) {
-      if (!open)
-        return Error{where(filename, lineno) + "continuation line without a preceding line: " + shown(body)};
-      out.back().text += ' ';
-      out.back().text += body;
-    } else {
-      out.push_back({std::string(body), lineno});
-      open = true;
-    }
-    if (out.back().text.size() > kLogicalLineMax)
-      return Error{where(filename, out.back().line) + "logical line too long (limit " +
+  file::LogicalLines split =
+      file::logical_lines(text, {.logical_max = kLogicalLineMax, .nul_is_failure = true, .orphan_is_failure = true});
+  switch (split.failure) {
+    case file::LogicalLines::Failure::None: return std::move(split.lines);
+    case file::LogicalLines::Failure::Nul: return Error{where(filename, split.failure_line) + "NUL character"};
+    case file::LogicalLines::Failure::Orphan:
+      return Error{where(filename, split.failure_line) + "continuation line without a preceding line: " +
+                   shown(split.failure_text)};
+    case file::LogicalLines::Failure::TooLong:
+      return Error{where(filename, split.failure_line) + "logical line too long (limit " +
                    std::to_string(kLogicalLineMax) + " bytes)"};
   }
-  return out;
+  return Error{filename + ": unreadable"};
 }
 
 }  // namespace detail

@@ -6,13 +6,11 @@
 #include <vector>
 
 #include "lib/core/result.h"
+#include "lib/file/lines.h"
 
 namespace buzon::config::detail {
 
-struct LogicalLine {
-  std::string text;  // continuations joined with one space, trimmed
-  int line;          // physical line where it starts, 1-based
-};
+using LogicalLine = file::LogicalLine;
 // Reads a configuration file, refusing more than kConfigFileMax bytes.
 Result<std::string> read_config_file(const std::string& path);
 // Joins continuation lines, drops comments and blank lines; a logical line

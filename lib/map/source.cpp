@@ -5,6 +5,7 @@
 
 #include "lib/core/strings.h"
 #include "lib/file/file.h"
+#include "lib/file/lines.h"
 
 namespace buzon::map {
 namespace {
@@ -82,46 +83,15 @@ Status add_entry(const std::string& text, int line, const std::string& filename,
 Result<Source> parse_source(std::string_view text, const std::string& filename, Syntax syntax,
                             bool fold_case) {
   Source out;
+  file::LogicalLines split = file::logical_lines(text, {.logical_max = kLogicalLineMax});
+  if (split.failure != file::LogicalLines::Failure::None)
+    return Error{where(filename, split.failure_line) + ": logical line longer than " +
+                 std::to_string(kLogicalLineMax) + " bytes"};
+  for (int line : split.orphans)
+    out.warnings.push_back(where(filename, line) + ": continuation line without an entry, ignored");
   std::unordered_map<std::string, int> seen;
-  std::string logical;
-  int logical_line = 0;
-  int line_no = 0;
-  auto flush = [&]() -> Status {
-    if (logical_line == 0) return {};
-    Status s = add_entry(logical, logical_line, filename, syntax, fold_case, seen, out);
-    logical.clear();
-    logical_line = 0;
-    return s;
-  };
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t nl = text.find('\n', pos);
-    std::string_view phys = text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
-    pos = nl == std::string_view::npos ? text.size() : nl + 1;
-    ++line_no;
-    std::string_view body = str::trim(phys);
-    if (body.empty() || body.front() == '#') continue;
-    if (is_space(phys.front())) {
-      if (logical_line == 0) {
-        out.warnings.push_back(where(filename, line_no) + ": continuation line without an entry, ignored");
-        continue;
-      }
-      // Check before growing: the limit bounds memory, not just the result.
-      if (logical.size() + 1 + body.size() > kLogicalLineMax)
-        return Error{where(filename, logical_line) + ": logical line longer than " +
-                     std::to_string(kLogicalLineMax) + " bytes"};
-      logical += ' ';
-      logical += body;
-      continue;
-    }
-    if (auto s = flush(); !s) return s.error();
-    if (body.size() > kLogicalLineMax)
-      return Error{where(filename, line_no) + ": logical line longer than " + std::to_string(kLogicalLineMax) +
-                   " bytes"};
-    logical.assign(body);
-    logical_line = line_no;
-  }
-  if (auto s = flush(); !s) return s.error();
+  for (const file::LogicalLine& l : split.lines)
+    if (auto s = add_entry(l.text, l.line, filename, syntax, fold_case, seen, out); !s) return s.error();
   return out;
 }
 
