@@ -1,5 +1,6 @@
 // Lookup tables, Postfix style: a table is named "type:name" ("hash:/etc/
-// buzon/aliases", "texthash:/etc/buzon/virtual", "static:5000") and answers
+// buzon/aliases", "texthash:/etc/buzon/virtual", "cidr:/etc/buzon/clients",
+// "static:5000") and answers
 // key -> value. The types are listed in one registry (registry.cpp); a new
 // type is one file with an opener and one row there.
 //
@@ -11,7 +12,7 @@
 // privileges; the handle keeps working after the drop. hash: tables notice
 // a rebuilt .db (new inode or mtime) and reopen it on the next lookup; a
 // process that cannot read the new file keeps answering from the old one
-// and logs a warning. texthash: tables are read at open and never reread.
+// and logs a warning. texthash: and cidr: tables are read at open and never reread.
 //
 // LIMITS  kKeyMax bytes per key, kValueMax per value, kLogicalLineMax per
 //         source line after continuation joining, kSourceFileMax per text
@@ -52,6 +53,10 @@ class Table {
   virtual Result<std::optional<std::string>> lookup(std::string_view key) = 0;
   // "type:name" as given to open().
   const std::string& spec() const { return spec_; }
+  // Pattern tables (cidr:) match a whole key themselves: callers do not
+  // try partial keys (parent domains, shorter address prefixes), as
+  // Postfix's smtpd does not for its pattern tables.
+  virtual bool is_pattern() const { return false; }
   // Owner of the file the table was read from (0 for tables without a
   // file). local(8) runs alias commands as this user unless it is root.
   uid_t owner_uid() const { return owner_uid_; }

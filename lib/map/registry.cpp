@@ -10,6 +10,7 @@ namespace buzon::map {
 namespace {
 
 constexpr TypeDef kTypes[] = {
+    {"cidr", detail::open_cidr, nullptr},
     {"hash", detail::open_hash, detail::build_hash},
     {"static", detail::open_static, nullptr},
     {"texthash", detail::open_texthash, nullptr},
