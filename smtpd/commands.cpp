@@ -48,6 +48,7 @@ void Session::cmd_helo(std::string_view arg) {
   std::string helo = printable_helo(arg);
   if (helo.empty()) return reply("501 5.5.4 Syntax: HELO hostname");
   if (std::string refusal = policy_helo(helo); !refusal.empty()) return reply(refusal);
+  if (dns_wait_) return;
   reset_transaction();  // RFC 5321 4.1.4: HELO/EHLO in a transaction is an implicit RSET
   helo_ = std::move(helo);
   ehlo_ = false;
@@ -58,6 +59,7 @@ void Session::cmd_ehlo(std::string_view arg) {
   std::string helo = printable_helo(arg);
   if (helo.empty()) return reply("501 5.5.4 Syntax: EHLO hostname");
   if (std::string refusal = policy_helo(helo); !refusal.empty()) return reply(refusal);
+  if (dns_wait_) return;
   reset_transaction();
   helo_ = std::move(helo);
   ehlo_ = true;
@@ -106,6 +108,10 @@ void Session::cmd_mail(std::string_view arg) {
   if (params.value.size && s_.message_size_limit && *params.value.size > s_.message_size_limit)
     return reply("552 5.3.4 Message size exceeds fixed limit");
   if (std::string refusal = policy_mail(sender); !refusal.empty()) return reply(refusal);
+  if (dns_wait_) return;
+  // The RCPT restrictions will want the sender's domain: ask now.
+  if (!peer_.local && s_.policy->needs(Restriction::RejectUnknownSenderDomain) && !sender.is_null)
+    dns_prefetch(sender.domain);
   mail_.emplace();
   mail_->sender = std::move(sender);
   mail_->params = std::move(params.value);
@@ -165,6 +171,7 @@ void Session::cmd_rcpt(std::string_view arg) {
     return reply(refusal);
   }
   if (std::string refusal = policy_rcpt(rcpt, v.route, v.known); !refusal.empty()) return reply(refusal);
+  if (dns_wait_) return;
   // Local submission is not subject to the restriction lists, but an
   // unknown local user is still refused now rather than bounced later.
   if (peer_.local && !v.known) {
@@ -210,6 +217,7 @@ void Session::cmd_data(std::string_view arg) {
   if (!mail_) return reply("503 5.5.1 Error: need RCPT command");
   if (mail_->recipients.empty()) return reply("554 5.5.1 Error: no valid recipients");
   if (std::string refusal = policy_data(); !refusal.empty()) return reply(refusal);
+  if (dns_wait_) return;
   if (!start_content()) {
     reset_transaction();
     return reply("451 4.3.0 Error: queue file write error");

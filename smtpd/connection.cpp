@@ -36,6 +36,7 @@ Connection::Connection(event::Loop& loop, Fd fd, const Settings& settings, Peer 
   // Implicit TLS (RFC 8314, port 465): the greeting waits in the TLS
   // bufferevent until the handshake is done.
   if (settings.security.wrappermode && settings.security.tls && !session_.local()) start_tls();
+  session_.on_dns_ready([this] { dns_ready(); });
   if (!finished_) send(session_.start());
 }
 
@@ -69,7 +70,8 @@ void Connection::on_read() {
   // (RFC 2920 section 3.2: the server may not flush after each reply).
   Output all;
   char buf[kReadChunk];
-  while (!closing_ && !all.close && !all.start_tls && !all.auth_request && evbuffer_get_length(in) > 0) {
+  while (!closing_ && !all.close && !all.start_tls && !all.auth_request && !all.dns_wait &&
+         evbuffer_get_length(in) > 0) {
     int n = evbuffer_remove(in, buf, sizeof buf);
     if (n <= 0) break;
     Output o = session_.feed(std::string_view(buf, static_cast<size_t>(n)));
@@ -79,6 +81,7 @@ void Connection::on_read() {
     all.delay += o.delay;
     all.start_tls = o.start_tls;
     if (o.auth_request) all.auth_request = std::move(o.auth_request);
+    all.dns_wait = o.dns_wait;
     if (o.commit) {
       // The rest waits (in the Session's buffer and the socket) for the
       // outcome of this commit.
@@ -98,6 +101,7 @@ void Connection::send(Output out) {
     delayed_->start_tls = delayed_->start_tls || out.start_tls;
     if (out.auth_request) delayed_->auth_request = std::move(out.auth_request);
     if (out.commit) delayed_->commit = std::move(out.commit);
+    delayed_->dns_wait = out.dns_wait;
     return;
   }
   if (out.delay.count() > 0 && !out.bytes.empty()) {
@@ -117,6 +121,8 @@ void Connection::delay_over() {
   const bool close = out.close;
   write_out(std::move(out));
   if (close) return;
+  // The DNS answers may have come while the replies were held.
+  if (dns_pending_ && session_.dns_answers_in()) return dns_ready();
   resume();
 }
 
@@ -143,6 +149,9 @@ void Connection::write_out(Output out) {
     return;
   }
   if (out.auth_request && !out.close) return ask_authd(std::move(*out.auth_request));
+  // The rest of the client's input waits in the session and the socket
+  // until the session's DNS answers are in (update_reading below).
+  if (out.dns_wait && !out.close) dns_pending_ = true;
   if (out.close) {
     closing_ = true;
     bufferevent_disable(bev_.get(), EV_READ);
@@ -158,9 +167,10 @@ void Connection::write_out(Output out) {
 }
 
 // Input waits while replies are held back (smtpd_error_sleep_time), a
-// commit or authd is pending, or the transport is being switched to TLS.
+// commit, authd or DNS answers are pending, or the transport is being
+// switched to TLS.
 bool Connection::input_waits() const {
-  return delayed_ || commit_ || authd_pending_ || tls_pending_ || handshaking_;
+  return delayed_ || commit_ || authd_pending_ || tls_pending_ || handshaking_ || dns_pending_;
 }
 
 // Reading also stops while replies pile up unread; what the client
@@ -177,6 +187,13 @@ void Connection::resume() {
   if (finished_ || closing_) return;
   update_reading();
   if (!input_waits() && evbuffer_get_length(bufferevent_get_input(bev_.get())) > 0) on_read();
+}
+
+void Connection::dns_ready() {
+  if (finished_ || !dns_pending_) return;
+  dns_pending_ = false;
+  send(session_.dns_resume());
+  resume();
 }
 
 void Connection::on_write() {

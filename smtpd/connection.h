@@ -58,6 +58,8 @@ class Connection {
   void update_reading();
   void resume();
   void close_after_eof();
+  // The DNS answers the session waited for are in (Output::dns_wait).
+  void dns_ready();
 
   const Settings& settings_;
   event::Loop& loop_;
@@ -80,6 +82,7 @@ class Connection {
   bool tls_pending_ = false;    // STARTTLS answered: switch once the 220 is out
   bool handshaking_ = false;
   bool authd_pending_ = false;  // reading paused for authd's answer
+  bool dns_pending_ = false;    // reading paused for DNS answers
   std::unique_ptr<auth::Client> authd_;
   bool half_closed_ = false;  // EOF from the client
 };

@@ -1,5 +1,6 @@
 // Who is on the other end of a client connection: a network client (its
-// numeric address; no DNS lookups yet, so the name is "unknown") or a local
+// numeric address, and the name DNS gives for it when smtpd_peername_lookup
+// is on, else "unknown") or a local
 // submitter on the UNIX socket (its uid from SO_PEERCRED, which the kernel
 // vouches for; nothing the client says can change it).
 #pragma once
@@ -9,11 +10,14 @@
 
 #include "lib/config/config.h"
 #include "lib/core/result.h"
+#include "smtpd/dns_status.h"
 
 namespace buzon::smtpd {
 
 struct Peer {
-  std::string name = "unknown";  // reverse name; "local" for local submission
+  std::string name = "unknown";  // verified name (PTR, forward-confirmed); "local" for local submission
+  DnsStatus name_status = DnsStatus::NotLooked;          // of name
+  DnsStatus reverse_name_status = DnsStatus::NotLooked;  // of the PTR lookup alone
   std::string addr;              // numeric IP ("::ffff:a.b.c.d" shown as a.b.c.d)
   bool local = false;            // the submit service on a UNIX socket
   uid_t uid = 0;                 // when local

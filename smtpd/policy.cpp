@@ -125,6 +125,14 @@ Result<std::unique_ptr<Policy>> load_policy(const config::MainCf& cf) {
   rp.invalid_hostname_code = code_of(cf, "invalid_hostname_reject_code");
   rp.unknown_address_code = code_of(cf, "unknown_address_reject_code");
   rp.unknown_client_code = code_of(cf, "unknown_client_reject_code");
+  rp.unknown_hostname_code = code_of(cf, "unknown_hostname_reject_code");
+  for (auto [param, out] : {std::pair{"unknown_address_tempfail_action", &rp.unknown_address_tempfail_defer},
+                            std::pair{"unknown_helo_hostname_tempfail_action", &rp.unknown_helo_tempfail_defer}}) {
+    std::string action = str::lower(cf.get(param));
+    if (action != "defer" && action != "defer_if_permit")
+      return Error{std::string(param) + ": expected defer or defer_if_permit, not \"" + str::sanitize(action) + "\""};
+    *out = action == "defer";
+  }
   rp.unknown_local_code = code_of(cf, "unknown_local_recipient_reject_code");
   rp.allow_untrusted_routing = cf.get_bool("allow_untrusted_routing");
   rp.parent_matches_subdomains = contains(parents, "smtpd_access_maps");
@@ -160,8 +168,11 @@ Verdict check_data(const Policy& p, const Facts& f) { return evaluate(p.data, St
 
 Verdict check_rcpt(const Policy& p, const Facts& f) {
   Verdict acc;
+  // DEFER_IF_PERMIT found by the client list still defers a recipient
+  // that the recipient list permits (Postfix keeps them per command).
+  Deferrals d;
   auto run = [&](const std::vector<Step>& list, Stage stage) {
-    Verdict v = evaluate(list, stage, f, p.params);
+    Verdict v = evaluate_list(list, stage, f, p.params, d);
     for (auto& n : v.notes) acc.notes.push_back(std::move(n));
     v.notes.clear();
     return v;
@@ -188,11 +199,11 @@ Verdict check_rcpt(const Policy& p, const Facts& f) {
     unlisted.what = Restriction::RejectUnlistedRecipient;
     Verdict v = run({unlisted}, Stage::Recipient);
     v.notes = std::move(acc.notes);
-    return v;
+    return settle(std::move(v), d);
   }
   Verdict ok;
   ok.notes = std::move(acc.notes);
-  return ok;
+  return settle(std::move(ok), d);
 }
 
 }  // namespace buzon::smtpd

@@ -37,6 +37,9 @@ constexpr std::array kNames = {
     NameDef{"reject_unknown_recipient_domain", Restriction::RejectUnknownRecipientDomain},
     NameDef{"reject_unknown_client_hostname", Restriction::RejectUnknownClientHostname},
     NameDef{"reject_unknown_client", Restriction::RejectUnknownClientHostname},
+    NameDef{"reject_unknown_reverse_client_hostname", Restriction::RejectUnknownReverseClientHostname},
+    NameDef{"reject_unknown_helo_hostname", Restriction::RejectUnknownHeloHostname},
+    NameDef{"reject_unknown_hostname", Restriction::RejectUnknownHeloHostname},
     NameDef{"check_client_access", Restriction::CheckClientAccess},
     NameDef{"check_helo_access", Restriction::CheckHeloAccess},
     NameDef{"check_sender_access", Restriction::CheckSenderAccess},
@@ -191,7 +194,8 @@ std::vector<std::string> mail_keys(const address::Address& a, const RestrictionP
 
 class Evaluator {
  public:
-  Evaluator(Stage stage, const Facts& f, const RestrictionParams& p) : stage_(stage), f_(f), p_(p) {}
+  Evaluator(Stage stage, const Facts& f, const RestrictionParams& p, Deferrals& d)
+      : stage_(stage), f_(f), p_(p), d_(d) {}
 
   Verdict list(const std::vector<Step>& steps, int depth) {
     bool warn_next = false;
@@ -202,6 +206,10 @@ class Evaluator {
       }
       Verdict v = one(s, depth);
       take_notes(v);
+      // Postfix smtpd_check_reject(): after DEFER_IF_REJECT, a permanent
+      // rejection is answered with the deferral instead.
+      if (v.kind == Verdict::Reject && !d_.if_reject.empty() && v.reply.rfind('5', 0) == 0 && !is_config_error(v))
+        v.reply = d_.if_reject;
       if (v.kind == Verdict::Reject && warn_next && !is_config_error(v)) {
         notes_.push_back({"reject_warning", v.reply});
         v = {};
@@ -283,9 +291,26 @@ class Evaluator {
         if (!f_.recipient || f_.recipient->is_literal() || (f_.route && f_.route->cls == AddressClass::Local)) return {};
         return unknown_domain(f_.recipient_domain, shown_address(*f_.recipient), "Recipient address", "4.1.2");
       case Restriction::RejectUnknownClientHostname:
+        // Postfix reject_unknown_client(): a temporary failure is 450 at once.
         if (f_.client_name_status != DnsStatus::NotFound && f_.client_name_status != DnsStatus::TempFail) return {};
         return reject_with(reply_line(f_.client_name_status == DnsStatus::TempFail ? 450 : p_.unknown_client_code,
                                       "4.7.25", "Client host rejected: cannot find your hostname, [" + f_.client_addr + "]"));
+      case Restriction::RejectUnknownReverseClientHostname:
+        if (f_.client_reverse_name_status != DnsStatus::NotFound && f_.client_reverse_name_status != DnsStatus::TempFail)
+          return {};
+        return reject_with(reply_line(f_.client_reverse_name_status == DnsStatus::TempFail ? 450 : p_.unknown_client_code,
+                                      "4.7.25",
+                                      "Client host rejected: cannot find your reverse hostname, [" + f_.client_addr + "]"));
+      case Restriction::RejectUnknownHeloHostname: {
+        // Address literals and bare addresses have nothing to look up.
+        if (!f_.helo || f_.helo->empty() || (*f_.helo)[0] == '[' || net::parse_ip(*f_.helo)) return {};
+        Subject subj{*f_.helo, "Helo command"};
+        if (f_.helo_status == DnsStatus::NotFound)
+          return reject_with(reply_line(p_.unknown_hostname_code, "4.7.1", rejected(subj, "Host not found")));
+        if (f_.helo_status == DnsStatus::TempFail)
+          return tempfail(p_.unknown_helo_tempfail_defer, reply_line(450, "4.7.1", rejected(subj, "Host not found")));
+        return {};
+      }
       case Restriction::CheckClientAccess: {
         std::vector<std::string> keys;
         if (f_.client_name != "unknown") {
@@ -333,10 +358,21 @@ class Evaluator {
   }
 
   Verdict unknown_domain(DnsStatus st, const std::string& name, std::string_view cls, std::string_view dsn) {
-    if (st != DnsStatus::NotFound && st != DnsStatus::TempFail) return {};
+    if (st == DnsStatus::NotFound)
+      return reject_with(reply_line(p_.unknown_address_code, std::string(dsn), rejected({name, cls}, "Domain not found")));
     // A temporary DNS failure never becomes a permanent reply.
-    int code = st == DnsStatus::TempFail ? 450 : p_.unknown_address_code;
-    return reject_with(reply_line(code, std::string(dsn), rejected({name, cls}, "Domain not found")));
+    if (st == DnsStatus::TempFail)
+      return tempfail(p_.unknown_address_tempfail_defer,
+                      reply_line(450, std::string(dsn), rejected({name, cls}, "Domain not found")));
+    return {};
+  }
+
+  // *_tempfail_action: defer now, or (defer_if_permit) only when nothing
+  // else rejects the command.
+  Verdict tempfail(bool defer_now, std::string reply) {
+    if (defer_now) return reject_with(std::move(reply));
+    if (d_.if_permit.empty()) d_.if_permit = std::move(reply);
+    return {};
   }
 
   Verdict access(const Step& s, const std::vector<std::string>& keys, const Subject& subj, int depth) {
@@ -366,6 +402,12 @@ class Evaluator {
       return reject_with(reply_line(p_.access_reject_code, "5.7.1", rejected(subj, text.empty() ? "Access denied" : text)));
     if (word == "defer")
       return reject_with(reply_line(p_.access_defer_code, "4.7.1", rejected(subj, text.empty() ? "Access denied" : text)));
+    if (word == "defer_if_permit" || word == "defer_if_reject") {
+      std::string& pending = word == "defer_if_permit" ? d_.if_permit : d_.if_reject;
+      if (pending.empty())
+        pending = reply_line(p_.access_defer_code, "4.7.1", rejected(subj, text.empty() ? "Access denied" : text));
+      return {};
+    }
     if (word == "warn") {
       Verdict v;
       v.notes.push_back({"warn", std::string(text)});
@@ -388,7 +430,7 @@ class Evaluator {
       }
       return reject_with(reply_line(code, dsn, rejected(subj, text)));
     }
-    static constexpr std::string_view kUnsupported[] = {"defer_if_permit", "defer_if_reject", "discard", "hold",
+    static constexpr std::string_view kUnsupported[] = {"discard", "hold",
                                                         "filter", "redirect", "prepend", "bcc", "info"};
     for (auto u : kUnsupported)
       if (word == u)
@@ -398,13 +440,14 @@ class Evaluator {
     if (depth + 1 >= kNestMax) return config_error(s.table->spec() + ": restrictions nested too deeply");
     auto steps = parse_restrictions(value, s.table->spec());
     if (!steps) return config_error(steps.error().message);
-    Evaluator inner(stage_, f_, p_);
+    Evaluator inner(stage_, f_, p_, d_);
     return inner.list(*steps, depth + 1);
   }
 
   Stage stage_;
   const Facts& f_;
   const RestrictionParams& p_;
+  Deferrals& d_;
   std::vector<std::pair<std::string, std::string>> notes_;
 };
 
@@ -441,9 +484,9 @@ Result<std::vector<Step>> parse_restrictions(std::string_view list_text, std::st
     if (takes_table(s.what)) {
       if (i + 1 >= words.size())
         return Error{std::string(param_name) + ": " + s.name + " needs a table (type:name)"};
-      auto t = open_access_table(words[++i]);
+      auto t = map::open(words[++i]);
       if (!t) return Error{std::string(param_name) + ": " + s.name + " " + str::sanitize(words[i]) + ": " + t.error().message};
-      s.table = std::move(*t);
+      s.table = std::shared_ptr<map::Table>(std::move(*t));
     }
     out.push_back(std::move(s));
   }
@@ -456,9 +499,22 @@ bool needs(const std::vector<Step>& list, Restriction what) {
   return false;
 }
 
-Verdict evaluate(const std::vector<Step>& list, Stage stage, const Facts& f, const RestrictionParams& p) {
-  Evaluator e(stage, f, p);
+Verdict evaluate_list(const std::vector<Step>& list, Stage stage, const Facts& f, const RestrictionParams& p,
+                      Deferrals& d) {
+  Evaluator e(stage, f, p, d);
   return e.list(list, 0);
+}
+
+Verdict settle(Verdict v, const Deferrals& d) {
+  if (v.kind == Verdict::Reject || d.if_permit.empty()) return v;
+  v.kind = Verdict::Reject;
+  v.reply = d.if_permit;
+  return v;
+}
+
+Verdict evaluate(const std::vector<Step>& list, Stage stage, const Facts& f, const RestrictionParams& p) {
+  Deferrals d;
+  return settle(evaluate_list(list, stage, f, p, d), d);
 }
 
 }  // namespace buzon::smtpd

@@ -24,7 +24,8 @@
 #include "lib/address/address.h"
 #include "lib/core/result.h"
 #include "lib/net/ip.h"
-#include "smtpd/access_table.h"
+#include "lib/map/map.h"
+#include "smtpd/dns_status.h"
 #include "smtpd/resolve.h"
 
 namespace buzon::smtpd {
@@ -51,6 +52,8 @@ enum class Restriction {
   RejectUnknownSenderDomain,
   RejectUnknownRecipientDomain,
   RejectUnknownClientHostname,
+  RejectUnknownReverseClientHostname,
+  RejectUnknownHeloHostname,
   CheckClientAccess,
   CheckHeloAccess,
   CheckSenderAccess,
@@ -61,7 +64,7 @@ enum class Restriction {
 struct Step {
   Restriction what = Restriction::Unknown;
   std::string name;                     // as written, for messages
-  std::shared_ptr<AccessTable> table;   // check_*_access
+  std::shared_ptr<map::Table> table;    // check_*_access: hash:, texthash:, cidr: (lib/map)
 };
 
 // What a restriction list is being evaluated for: it names the reply
@@ -79,6 +82,11 @@ struct RestrictionParams {
   int invalid_hostname_code = 501;        // invalid_hostname_reject_code
   int unknown_address_code = 450;         // unknown_address_reject_code
   int unknown_client_code = 450;          // unknown_client_reject_code
+  int unknown_hostname_code = 450;        // unknown_hostname_reject_code
+  // *_tempfail_action: true for "defer" (answer 450 at once), false for
+  // "defer_if_permit" (answer 450 only if nothing rejects).
+  bool unknown_address_tempfail_defer = false;
+  bool unknown_helo_tempfail_defer = false;
   int unknown_local_code = 550;           // unknown_local_recipient_reject_code
   bool allow_untrusted_routing = false;
   bool parent_matches_subdomains = true;  // smtpd_access_maps in parent_domain_matches_subdomains
@@ -86,8 +94,6 @@ struct RestrictionParams {
   std::string recipient_delimiter;
 };
 
-// Outcome of a DNS lookup that a restriction depends on.
-enum class DnsStatus { NotLooked, Found, NotFound, TempFail };
 
 // Everything a restriction may look at. Pointers are null when the thing
 // is not known at this point of the session (no MAIL yet, no RCPT).
@@ -95,10 +101,12 @@ struct Facts {
   std::string client_name = "unknown";  // verified reverse name, or "unknown"
   std::string client_addr;
   std::optional<net::IpAddr> client_ip;
-  DnsStatus client_name_status = DnsStatus::NotLooked;
+  DnsStatus client_name_status = DnsStatus::NotLooked;          // PTR and forward-confirmed
+  DnsStatus client_reverse_name_status = DnsStatus::NotLooked;  // PTR alone
   bool in_mynetworks = false;
   bool sasl_authenticated = false;      // the client authenticated with SMTP AUTH
   const std::string* helo = nullptr;
+  DnsStatus helo_status = DnsStatus::NotLooked;  // MX, A or AAAA of the HELO name
   bool esmtp = false;
   bool pipelined = false;               // the client sent more before this reply
   const address::Address* sender = nullptr;
@@ -122,6 +130,14 @@ struct Verdict {
   std::vector<std::pair<std::string, std::string>> notes;
 };
 
+// DEFER_IF_PERMIT and DEFER_IF_REJECT (access(5)) and the
+// defer_if_permit tempfail actions: what they asked for outlives the list
+// that found them and is settled once every list of the command has run.
+struct Deferrals {
+  std::string if_permit;  // the reply when the command would be accepted
+  std::string if_reject;  // the reply that replaces a later 5xx rejection
+};
+
 // Parses one restriction list. Unknown names become Unknown steps (a
 // run-time 451, as in Postfix); a check_*_access without a table, or a
 // table that cannot be opened, is an error.
@@ -131,8 +147,15 @@ Result<std::vector<Step>> parse_restrictions(std::string_view list_text, std::st
 // what (the client's name, the sender's or recipient's domain).
 bool needs(const std::vector<Step>& list, Restriction what);
 
-// Evaluates list for stage.
+// Evaluates list for stage and settles its deferrals.
 Verdict evaluate(const std::vector<Step>& list, Stage stage, const Facts& f, const RestrictionParams& p);
+// Evaluates one of several lists of a command: deferrals found are added
+// to d (the first of each kind is kept), and a 5xx rejection becomes
+// d.if_reject when one is pending. settle() ends the command.
+Verdict evaluate_list(const std::vector<Step>& list, Stage stage, const Facts& f, const RestrictionParams& p,
+                      Deferrals& d);
+// A verdict that is not a rejection becomes d.if_permit when one is pending.
+Verdict settle(Verdict v, const Deferrals& d);
 
 // reject_invalid_helo_hostname's check (Postfix valid_hostname and
 // valid_hostaddr): "" when fine, else the reply text ("Invalid name",

@@ -5,7 +5,9 @@
 #include <unordered_map>
 #include <vector>
 
+#include "lib/dns/resolver.h"
 #include "lib/log/log.h"
+#include "lib/net/ip.h"
 #include "lib/queue/commit_pool.h"
 #include "lib/queue/queue.h"
 #include "smtpd/connection.h"
@@ -30,6 +32,17 @@ Status pre_jail(daemon::Context& ctx) {
   return {};
 }
 
+// The name Postfix's smtpd_peer.c gives a client: the PTR name when it
+// maps back to the address, else "unknown".
+void take_name(Peer& p, const dns::ClientName& n) {
+  auto status = [](dns::Status s) {
+    return s == dns::Status::Found ? DnsStatus::Found : s == dns::Status::NotFound ? DnsStatus::NotFound : DnsStatus::TempFail;
+  };
+  p.name = n.status == dns::Status::Found ? n.name : "unknown";
+  p.name_status = status(n.status);
+  p.reverse_name_status = status(n.reverse_status);
+}
+
 void wake_qmgr(const std::string& queue_dir) {
   if (auto st = queue::trigger_qmgr(queue_dir, 'W'); !st) log::warning("qmgr trigger: " + st.error().message);
 }
@@ -46,6 +59,17 @@ int serve(daemon::Context& ctx) {
   queue::CommitPool commits(loop, settings.queue_dir);
   std::unordered_map<Connection*, std::unique_ptr<Connection>> connections;
   std::unique_ptr<daemon::Server> server;
+  // After the loop (its events go first) and the connections (sessions
+  // hold callbacks into it, guarded by their own lifetime).
+  std::unique_ptr<dns::Resolver> resolver;
+  if (!local) {
+    dns::Config dc;
+    for (const auto& server_item : settings.dns_servers) dc.servers += (dc.servers.empty() ? "" : ",") + server_item;
+    auto r = dns::Resolver::create(loop, dc);
+    if (!r) log::fatal(r.error().message);
+    resolver = std::move(*r);
+    settings.resolver = resolver.get();
+  }
 
   auto done = [&](Connection* c) {
     auto node = connections.extract(c);
@@ -63,8 +87,23 @@ int serve(daemon::Context& ctx) {
       server->client_done();
       return;
     }
-    auto c = std::make_unique<Connection>(loop, std::move(fd), settings, std::move(*peer), done, queued, commits);
-    connections.emplace(c.get(), std::move(c));
+    auto start = [&loop, &settings, &connections, &commits, done, queued](Fd fd, Peer p) {
+      auto c = std::make_unique<Connection>(loop, std::move(fd), settings, std::move(p), done, queued, commits);
+      connections.emplace(c.get(), std::move(c));
+    };
+    auto ip = local ? std::nullopt : net::parse_ip(peer->addr);
+    if (!ip || !settings.peername_lookup) {
+      if (!local) peer->name_status = peer->reverse_name_status = DnsStatus::NotFound;
+      return start(std::move(fd), std::move(*peer));
+    }
+    // Like Postfix, learn the client's name before the greeting; the loop
+    // serves the other sessions meanwhile, and the resolver's timeouts
+    // bound the wait.
+    auto pending = std::make_shared<std::pair<Fd, Peer>>(std::move(fd), std::move(*peer));
+    resolver->client_name(*ip, [start, pending](dns::ClientName n) {
+      take_name(pending->second, n);
+      start(std::move(pending->first), std::move(pending->second));
+    });
   });
   server->on_stop([&](daemon::Server::Stop why) {
     // Reload: every session finishes on the old configuration, as Postfix's

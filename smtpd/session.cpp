@@ -35,6 +35,7 @@ Output Session::take() {
     o.commit.emplace(std::move(*to_commit_));
     to_commit_.reset();
   }
+  o.dns_wait = dns_wait_ && !closed_;
   return o;
 }
 
@@ -103,7 +104,7 @@ void Session::process() {
   while (pos < in_.size() && !closed_ && !committing_) {
     // Waiting for authd or for the TLS handshake: the rest waits (or, for
     // STARTTLS, is discarded below).
-    if (sasl_ == Sasl::WaitAuthd || start_tls_) break;
+    if (sasl_ == Sasl::WaitAuthd || start_tls_ || dns_wait_) break;
     const size_t line_limit = sasl_wants_line() ? std::max(s_.line_limit, s_.security.sasl_response_limit)
                                                 : s_.line_limit;
     if (chunk_.active) {
@@ -146,11 +147,18 @@ void Session::process() {
     // Copy the line out: handlers may not see in_ change under them, and
     // a line is at most line_length_limit bytes.
     std::string line = in_.substr(pos, lf - pos);
+    const size_t line_start = pos;
     pos = lf + 1;
     bool bare_lf = line.empty() || line.back() != '\r';
     if (!bare_lf) line.pop_back();
     pipelined_ = pos < in_.size();  // for reject_unauth_pipelining
     command_line(line, bare_lf);
+    // Waiting for DNS: the command runs again from the start once the
+    // answers are in; it had no effect yet.
+    if (dns_wait_) {
+      pos = line_start;
+      break;
+    }
     check_error_limit();
   }
   in_.erase(0, pos);
@@ -220,6 +228,7 @@ void Session::dispatch(std::string_view line) {
     return count(index, false);
   }
   (this->*table[index].handler)(arg);
+  if (dns_wait_) return;  // counted when it runs again
   // An accepted DATA is counted when its data ends, a BDAT when its chunk
   // was read.
   if (index == data_command_ && data_ && !chunking_) return;

@@ -30,6 +30,8 @@
 #pragma once
 #include <chrono>
 #include <ctime>
+#include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -64,6 +66,9 @@ struct Output {
   std::optional<attr::Message> auth_request;
   // A complete queue file to commit; then call Session::committed().
   std::optional<queue::Writer> commit;
+  // A restriction waits for DNS (session_dns.cpp): read nothing more until
+  // the session calls its DNS callback, then hand over dns_resume().
+  bool dns_wait = false;
 };
 
 class Session {
@@ -97,6 +102,11 @@ class Session {
   Output tls_started(const tls::Details& details);
   // authd's answer to Output::auth_request (or the failure to get one).
   Output auth_reply(Result<attr::Message> reply);
+  // Called from the loop when the DNS answers a waiting session needs
+  // have all arrived; the connection then calls dns_resume().
+  void on_dns_ready(std::function<void()> ready) { dns_ready_ = std::move(ready); }
+  Output dns_resume();
+  bool dns_answers_in() const;  // no lookup of this session is pending
   // The SASL login name once AUTH succeeded, else empty.
   const std::string& sasl_user() const { return sasl_user_; }
   std::string peer_label() const { return peer_.label(); }
@@ -202,6 +212,13 @@ class Session {
   std::string policy_mail(const address::Address& sender);
   std::string policy_rcpt(const address::Address& rcpt, const Resolved& route, bool known);
   std::string policy_data();
+  // DNS for the restrictions (session_dns.cpp). dns_facts() fills what
+  // the lists need into f, starting lookups not yet made; false means an
+  // answer is pending: the command returns without a reply (dns_wait_)
+  // and is handled again from the start once the answers are in.
+  bool dns_facts(Facts& f);
+  DnsStatus dns_status(const std::string& name);  // NotLooked while pending
+  void dns_prefetch(const std::string& name);
 
   const Settings& s_;
   Peer peer_;
@@ -260,6 +277,13 @@ class Session {
   std::string sasl_mech_;
   std::string sasl_user_;
   std::optional<attr::Message> auth_request_;
+
+  // DNS (session_dns.cpp): answers by name, at most kDnsCacheMax names.
+  std::map<std::string, DnsStatus> dns_cache_;
+  bool dns_wait_ = false;
+  std::function<void()> dns_ready_;
+  // Lookups that outlive the session see it expired and do nothing.
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 }  // namespace buzon::smtpd

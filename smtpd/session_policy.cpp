@@ -10,6 +10,8 @@ Facts Session::policy_facts(std::string_view command) const {
   f.client_name = peer_.name;
   f.client_addr = peer_.addr;
   f.client_ip = client_ip_;
+  f.client_name_status = peer_.name_status;
+  f.client_reverse_name_status = peer_.reverse_name_status;
   f.in_mynetworks = in_mynetworks_;
   f.sasl_authenticated = !sasl_user_.empty();
   f.helo = helo_.empty() ? nullptr : &helo_;
@@ -45,6 +47,7 @@ std::string Session::policy_helo(const std::string& helo) {
   if (peer_.local || p.delay_reject) return "";
   Facts f = policy_facts("HELO");
   f.helo = &helo;
+  if (!dns_facts(f)) return "";
   Verdict v = check_helo(p, f);
   log_verdict("HELO", v);
   return v.kind == Verdict::Reject ? v.reply : "";
@@ -57,6 +60,7 @@ std::string Session::policy_mail(const address::Address& sender) {
   if (p.delay_reject) return "";
   Facts f = policy_facts("MAIL");
   f.sender = &sender;
+  if (!dns_facts(f)) return "";
   Verdict v = check_sender(p, f);
   log_verdict("MAIL", v);
   return v.kind == Verdict::Reject ? v.reply : "";
@@ -68,6 +72,7 @@ std::string Session::policy_rcpt(const address::Address& rcpt, const Resolved& r
   f.recipient = &rcpt;
   f.route = &route;
   f.recipient_known = known;
+  if (!dns_facts(f)) return "";
   Verdict v = check_rcpt(*s_.policy, f);
   log_verdict("RCPT", v, shown_address(rcpt));
   return v.kind == Verdict::Reject ? v.reply : "";
@@ -75,7 +80,9 @@ std::string Session::policy_rcpt(const address::Address& rcpt, const Resolved& r
 
 std::string Session::policy_data() {
   if (peer_.local) return "";
-  Verdict v = check_data(*s_.policy, policy_facts("DATA"));
+  Facts f = policy_facts("DATA");
+  if (!dns_facts(f)) return "";
+  Verdict v = check_data(*s_.policy, f);
   log_verdict("DATA", v);
   return v.kind == Verdict::Reject ? v.reply : "";
 }

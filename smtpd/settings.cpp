@@ -33,6 +33,8 @@ Result<Settings> load_settings(const config::MainCf& cf) {
   s.recipient_delimiter = cf.get("recipient_delimiter");
   s.queue_dir = cf.get("queue_directory");
   s.local_recipients = std::make_shared<LocalRecipients>(cf.get_list("local_recipient_maps"));
+  s.peername_lookup = cf.get_bool("smtpd_peername_lookup");
+  s.dns_servers = cf.get_list("dns_servers");
 
   s.line_limit = clamp_to<size_t>(cf.get_int("line_length_limit"));
   // Every queue file holds at most queue::kRecipientsMax recipients, so that

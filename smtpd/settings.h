@@ -12,6 +12,10 @@
 #include "smtpd/policy.h"
 #include "smtpd/security.h"
 
+namespace buzon::dns {
+class Resolver;
+}
+
 namespace buzon::smtpd {
 
 // smtpd_forbid_bare_newline. Whatever the mode, DATA ends only at
@@ -52,6 +56,11 @@ struct Settings {
   BareNewline bare_newline = BareNewline::Normalize;
   int client_limit = 1000;                      // smtpd_process_client_limit
   std::shared_ptr<const Policy> policy;         // restrictions, mynetworks, our domains
+  bool peername_lookup = true;                  // smtpd_peername_lookup
+  std::vector<std::string> dns_servers;         // dns_servers; empty: /etc/resolv.conf
+  // Set by serve() for network services; null (unit tests, local
+  // submission): DNS restrictions find nothing to reject.
+  dns::Resolver* resolver = nullptr;
   Security security;                            // TLS and SASL (security.h)
 };
 

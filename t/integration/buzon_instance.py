@@ -68,6 +68,9 @@ class Instance:
         os.makedirs(self.sanitizer_dir, mode=0o777)
         os.chmod(self.sanitizer_dir, 0o777)  # daemons may run as nobody
         self.run("conf", "-e", "import_environment=TZ LANG ASAN_OPTIONS UBSAN_OPTIONS")
+        # Hermetic: no DNS but a server a test starts itself (t/integration/
+        # dns_server.py), so clients are "unknown" unless a test asks.
+        self.run("conf", "-e", "smtpd_peername_lookup=no")
 
     # --- commands
     def env(self):

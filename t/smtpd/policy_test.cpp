@@ -1,9 +1,12 @@
 // Restriction engine, recipient resolution and access table lookup order,
 // with the reply texts Postfix 3.7 gives for the same input.
 #include <catch2/catch.hpp>
+#include <stdlib.h>
+
 #include <map>
 
 #include "lib/config/config.h"
+#include "lib/file/file.h"
 #include "smtpd/policy.h"
 
 using namespace buzon;
@@ -59,8 +62,23 @@ struct Rcpt {
   }
 };
 
+// Table files in a temporary directory, removed at the end.
+struct TableDir {
+  std::string path;
+  TableDir() {
+    char tmpl[] = "/tmp/buzon-policy-XXXXXX";
+    path = ::mkdtemp(tmpl);
+  }
+  ~TableDir() { std::system(("rm -rf '" + path + "'").c_str()); }
+  std::string write(const std::string& name, std::string_view text) {
+    std::string file = path + "/" + name;
+    REQUIRE(file::write_atomic(file, text).ok());
+    return file;
+  }
+};
+
 // A table that remembers the keys it was asked for.
-class RecordingTable : public AccessTable {
+class RecordingTable : public map::Table {
  public:
   explicit RecordingTable(std::map<std::string, std::string> m) : m_(std::move(m)) { spec_ = "test:table"; }
   Result<std::optional<std::string>> lookup(std::string_view key) override {
@@ -354,4 +372,29 @@ TEST_CASE("restrictions: access table lookup order (access(5))", "[policy][acces
     v = run(Restriction::CheckRecipientAccess, {{"t.example", "permit_mynetworks, reject"}}, f).first;
     CHECK(v.reply == "554 5.7.1 <x@t.example>: Recipient address rejected: Access denied");
   }
+}
+
+TEST_CASE("restrictions: DEFER_IF_PERMIT and DEFER_IF_REJECT settle at the end of the command", "[policy][access]") {
+  TableDir dir;
+  std::string clients = dir.write("clients", "# check_client_access\n192.0.2.1 DEFER_IF_PERMIT slow down\n"
+                                             "192.0.2.2 DEFER_IF_REJECT\n");
+  std::string rcpts = dir.write("rcpts", "blocked@example.test REJECT go away\nlater@example.test DEFER_IF_PERMIT\n");
+  auto p = policy("smtpd_client_restrictions = check_client_access texthash:" + clients +
+                  "\nsmtpd_recipient_restrictions = check_recipient_access texthash:" + rcpts +
+                  ", permit_mynetworks, reject_unauth_destination\n");
+  Rcpt r{*p};
+  // 192.0.2.1: DEFER_IF_PERMIT. Local mail is permitted, so it is deferred;
+  // relaying is rejected anyway, with the rejection's own reply.
+  r.client = "192.0.2.1";
+  CHECK(r.reply(addr("alice", "example.test")) == "450 4.7.1 <unknown[192.0.2.1]>: Client host rejected: slow down");
+  CHECK(r.reply(addr("x", "elsewhere.example")) == "454 4.7.1 <x@elsewhere.example>: Relay access denied");
+  // 192.0.2.2: DEFER_IF_REJECT. A 5xx rejection later becomes the deferral.
+  r.client = "192.0.2.2";
+  CHECK(r.reply(addr("alice", "example.test")) == "dunno");
+  CHECK(r.reply(addr("blocked", "example.test")) == "450 4.7.1 <unknown[192.0.2.2]>: Client host rejected: Access denied");
+  // No deferral pending: the rejection stands.
+  r.client = "192.0.2.3";
+  CHECK(r.reply(addr("blocked", "example.test")) == "554 5.7.1 <blocked@example.test>: Recipient address rejected: go away");
+  // A DEFER_IF_PERMIT of the recipient's own table defers the implicit permit.
+  CHECK(r.reply(addr("later", "example.test")) == "450 4.7.1 <later@example.test>: Recipient address rejected: Access denied");
 }
