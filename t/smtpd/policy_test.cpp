@@ -398,3 +398,78 @@ TEST_CASE("restrictions: DEFER_IF_PERMIT and DEFER_IF_REJECT settle at the end o
   // A DEFER_IF_PERMIT of the recipient's own table defers the implicit permit.
   CHECK(r.reply(addr("later", "example.test")) == "450 4.7.1 <later@example.test>: Recipient address rejected: Access denied");
 }
+
+TEST_CASE("restrictions: DNS restrictions with Postfix's codes; temporary failures never 5xx", "[policy][dns]") {
+  auto p = policy("smtpd_client_restrictions = reject_unknown_reverse_client_hostname, reject_unknown_client_hostname\n"
+                  "smtpd_helo_restrictions = reject_unknown_helo_hostname\n"
+                  "smtpd_sender_restrictions = reject_unknown_sender_domain\n"
+                  "smtpd_recipient_restrictions = reject_unknown_recipient_domain\n"
+                  "relay_domains = relay.example\nmynetworks = 10.0.0.0/8\n");
+  CHECK(p->needs(Restriction::RejectUnknownHeloHostname));
+  CHECK(p->needs(Restriction::RejectUnknownReverseClientHostname));
+  std::string helo = "mx.example.org";
+  address::Address sender = addr("a", "example.org");
+  address::Address rcpt = addr("x", "relay.example");
+  auto run = [&](auto tweak) {
+    Facts f;
+    f.client_addr = "192.0.2.9";
+    f.client_ip = net::parse_ip(f.client_addr);
+    f.client_name = "mx.example.org";
+    f.client_name_status = f.client_reverse_name_status = DnsStatus::Found;
+    f.helo = &helo;
+    f.helo_status = DnsStatus::Found;
+    f.sender = &sender;
+    f.sender_domain = DnsStatus::Found;
+    Resolved route = p->resolve(rcpt);
+    f.recipient = &rcpt;
+    f.route = &route;
+    f.recipient_domain = DnsStatus::Found;
+    tweak(f);
+    Verdict v = check_rcpt(*p, f);
+    return v.kind == Verdict::Reject ? v.reply : v.kind == Verdict::Permit ? "permit" : "dunno";
+  };
+  CHECK(run([](Facts&) {}) == "dunno");
+  CHECK(run([](Facts& f) { f.client_reverse_name_status = f.client_name_status = DnsStatus::NotFound; }) ==
+        "450 4.7.25 Client host rejected: cannot find your reverse hostname, [192.0.2.9]");
+  CHECK(run([](Facts& f) { f.client_name_status = DnsStatus::NotFound; }) ==
+        "450 4.7.25 Client host rejected: cannot find your hostname, [192.0.2.9]");
+  CHECK(run([](Facts& f) { f.helo_status = DnsStatus::NotFound; }) ==
+        "450 4.7.1 <mx.example.org>: Helo command rejected: Host not found");
+  CHECK(run([](Facts& f) { f.sender_domain = DnsStatus::NotFound; }) ==
+        "450 4.1.8 <a@example.org>: Sender address rejected: Domain not found");
+  CHECK(run([](Facts& f) { f.recipient_domain = DnsStatus::NotFound; }) ==
+        "450 4.1.2 <x@relay.example>: Recipient address rejected: Domain not found");
+  // Not looked up (no resolver): nothing to reject.
+  CHECK(run([](Facts& f) { f.sender_domain = f.helo_status = f.recipient_domain = DnsStatus::NotLooked; }) == "dunno");
+  // An address literal HELO is not looked up.
+  std::string literal = "[192.0.2.9]";
+  CHECK(run([&](Facts& f) { f.helo = &literal; f.helo_status = DnsStatus::NotFound; }) == "dunno");
+  // defer_if_permit: a temporary failure defers what would be accepted...
+  CHECK(run([](Facts& f) { f.sender_domain = DnsStatus::TempFail; }) ==
+        "450 4.1.8 <a@example.org>: Sender address rejected: Domain not found");
+  CHECK(run([](Facts& f) { f.helo_status = DnsStatus::TempFail; }) ==
+        "450 4.7.1 <mx.example.org>: Helo command rejected: Host not found");
+  // ...but a rejection found later stands.
+  CHECK(run([](Facts& f) {
+          f.sender_domain = DnsStatus::TempFail;
+          f.recipient_domain = DnsStatus::NotFound;
+        }) == "450 4.1.2 <x@relay.example>: Recipient address rejected: Domain not found");
+  // Postfix's codes are parameters.
+  auto strict = policy("smtpd_sender_restrictions = reject_unknown_sender_domain, reject_unknown_helo_hostname\n"
+                       "unknown_address_reject_code = 550\nunknown_hostname_reject_code = 554\n"
+                       "unknown_address_tempfail_action = defer\n");
+  Facts f;
+  f.client_addr = "192.0.2.9";
+  f.helo = &helo;
+  f.sender = &sender;
+  f.sender_domain = DnsStatus::NotFound;
+  CHECK(check_sender(*strict, f).reply == "550 5.1.8 <a@example.org>: Sender address rejected: Domain not found");
+  f.sender_domain = DnsStatus::Found;
+  f.helo_status = DnsStatus::NotFound;
+  CHECK(check_sender(*strict, f).reply == "554 5.7.1 <mx.example.org>: Helo command rejected: Host not found");
+  f.sender_domain = DnsStatus::TempFail;  // defer: at once, even though the HELO check would reject
+  CHECK(check_sender(*strict, f).reply == "450 4.1.8 <a@example.org>: Sender address rejected: Domain not found");
+  auto bad = config::MainCf::parse("unknown_address_tempfail_action = maybe\n", "main.cf", "/x");
+  REQUIRE(bad.ok());
+  CHECK(load_policy(*bad).error().message == "unknown_address_tempfail_action: expected defer or defer_if_permit, not \"maybe\"");
+}
