@@ -537,6 +537,11 @@ TEST_CASE("session: path length limit at limit and limit+1", "[session][limits]"
   CHECK(c.say("RSET\r\nMAIL FROM:" + at + "\r\n") == "250 2.0.0 Ok\r\n250 2.1.0 Ok\r\n");
   CHECK(c.say("RSET\r\nMAIL FROM:<" + local + "@d" + d189 + ">\r\n") ==
         "250 2.0.0 Ok\r\n501 5.1.7 Bad sender address syntax\r\n");
+  // Local parts longer than RFC 5321's 64 octets (SRS, VERP) pass, as in
+  // Postfix: only the path limit applies to them.
+  std::string srs = "SRS0=abcd=XY=lists.example.org=" + std::string(100, 'u');
+  CHECK(c.say("RSET\r\nMAIL FROM:<" + srs + "@fwd.example>\r\nRCPT TO:<" + srs + "@elsewhere.example>\r\n") ==
+        "250 2.0.0 Ok\r\n250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n");
 }
 
 TEST_CASE("session: local submission", "[session][local]") {
