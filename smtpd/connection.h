@@ -58,6 +58,10 @@ class Connection {
   void update_reading();
   void resume();
   void close_after_eof();
+  // Client limits (connection_anvil.cpp): the same for anvil, and the
+  // disconnect that anvil is owed at the end.
+  void ask_anvil(attr::Message m);
+  void anvil_goodbye();
 
   const Settings& settings_;
   event::Loop& loop_;
@@ -82,6 +86,9 @@ class Connection {
   bool authd_pending_ = false;  // reading paused for authd's answer
   std::unique_ptr<auth::Client> authd_;
   bool half_closed_ = false;  // EOF from the client
+  bool anvil_pending_ = false;  // reading paused for anvil's answer
+  anvil::Client::Ticket anvil_ticket_ = 0;
+  bool anvil_said_goodbye_ = false;
 };
 
 }  // namespace buzon::smtpd

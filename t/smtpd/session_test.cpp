@@ -591,6 +591,61 @@ TEST_CASE("session: local submission", "[session][local]") {
   CHECK(m3.content.substr(m3.content.find("\nSubject: s") + 1) == "Subject: s\n\nb\n");
 }
 
+TEST_CASE("session: local_header_rewrite_clients complete network clients' mail", "[session][headers]") {
+  // The header block of the only queued message, Received: line excluded.
+  auto added = [](Fixture& f) {
+    auto m = f.only();
+    size_t s = m.content.find("\nSubject: s\n");
+    REQUIRE(s != std::string::npos);
+    return m.content.substr(s + 1, m.content.find("\n\n") - s - 1);
+  };
+  auto has_all = [](const std::string& h) {
+    return h.find("\nDate: ") != std::string::npos && h.find("\nMessage-ID: <") != std::string::npos &&
+           h.find("\nFrom: alice@example.test") != std::string::npos;
+  };
+  SECTION("permit_inet_interfaces: a client on one of our addresses") {
+    Fixture f("inet_interfaces = 127.0.0.1\n");
+    Client c(f, net_peer("127.0.0.1"));
+    send_message(c, "Subject: s\r\n\r\nb\r\n.\r\n");
+    CHECK(has_all(added(f)));
+    Fixture g("inet_interfaces = 127.0.0.1\n");
+    Client d(g, net_peer("127.0.0.2"));
+    send_message(d, "Subject: s\r\n\r\nb\r\n.\r\n");
+    CHECK(added(g) == "Subject: s");
+  }
+  SECTION("permit_mynetworks") {
+    Fixture f("mynetworks = 192.0.2.0/24\nlocal_header_rewrite_clients = permit_mynetworks\n");
+    Client c(f, net_peer("192.0.2.9"));
+    send_message(c, "Subject: s\r\n\r\nb\r\n.\r\n");
+    CHECK(has_all(added(f)));
+    Fixture g("mynetworks = 192.0.2.0/24\nlocal_header_rewrite_clients = permit_mynetworks\n");
+    Client d(g, net_peer("198.51.100.9"));
+    send_message(d, "Subject: s\r\n\r\nb\r\n.\r\n");
+    CHECK(added(g) == "Subject: s");
+  }
+  SECTION("static:all and always_add_missing_headers") {
+    for (const char* extra : {"local_header_rewrite_clients = static:all\n", "always_add_missing_headers = yes\n"}) {
+      Fixture f(extra);
+      Client c(f, net_peer("198.51.100.9"));
+      send_message(c, "Subject: s\r\n\r\nb\r\n.\r\n");
+      CHECK(has_all(added(f)));
+    }
+  }
+  SECTION("an empty list completes nobody on the network") {
+    Fixture f("inet_interfaces = 127.0.0.1\nlocal_header_rewrite_clients =\n");
+    Client c(f, net_peer("127.0.0.1"));
+    send_message(c, "Subject: s\r\n\r\nb\r\n.\r\n");
+    CHECK(added(f) == "Subject: s");
+  }
+  SECTION("an unsupported item is a configuration error") {
+    auto cf = config::MainCf::parse("local_header_rewrite_clients = check_address_map hash:/x\n", "/tmp/main.cf", "/tmp");
+    REQUIRE(cf.ok());
+    auto s = smtpd::load_settings(*cf);
+    REQUIRE(!s.ok());
+    CHECK(s.error().message.find("local_header_rewrite_clients") != std::string::npos);
+  }
+}
+
 TEST_CASE("session: queue file life cycle", "[session][queue]") {
   SECTION("RSET and the end of the session remove an uncommitted file") {
     Fixture f;
