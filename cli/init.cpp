@@ -141,6 +141,8 @@ std::string instance_master_cf(const InstancePlan& p) {
   s += row("local", "unix", "-", "n", "-", "-", "local");
   s += "# The authentication service: the only process reading passwords.\n";
   s += row("auth", "unix", "-", "-", "-", "1", "authd");
+  s += "# Connection and rate counters of the SMTP clients (anvil(8)).\n";
+  s += row("anvil", "unix", "-", "-", "-", "1", "anvil");
   return s;
 }
 

@@ -81,6 +81,8 @@ void Session::cmd_mail(std::string_view arg) {
   if (mail_) return reply("503 5.5.1 Error: nested MAIL command");
   if (s_.policy->helo_required && helo_.empty() && !peer_.local) return reply("503 5.5.1 Error: send HELO/EHLO first");
   if (!str::istarts_with(arg, "FROM:")) return reply("501 5.5.4 Syntax: MAIL FROM:<address>");
+  // Postfix checks the message rate here, before the address.
+  if (rate_check(AnvilWait::Mail, arg)) return;
   address::PathOptions opts;
   opts.allow_null = true;
   opts.allow_unqualified = peer_.local;
@@ -147,6 +149,7 @@ void Session::cmd_rcpt(std::string_view arg) {
   if (chunking_ || !chunk_failure_.empty()) return reply("503 5.5.1 Error: RCPT after BDAT");
   if (!mail_) return reply("503 5.5.1 Error: need MAIL command");
   if (!str::istarts_with(arg, "TO:")) return reply("501 5.5.4 Syntax: RCPT TO:<address>");
+  if (rate_check(AnvilWait::Rcpt, arg)) return;
   if (mail_->accepted >= s_.recipient_limit) return reply("452 4.5.3 Error: too many recipients", false);
   address::PathOptions opts;
   opts.allow_unqualified = true;  // completed with @myorigin, as Postfix does

@@ -53,6 +53,7 @@ void Connection::arm(bufferevent* bev) {
 Connection::~Connection() {
   if (commit_) pool_.forget(*commit_);
   if (bev_) bufferevent_setcb(bev_.get(), nullptr, nullptr, nullptr, nullptr);
+  anvil_goodbye();
 }
 
 void Connection::read_cb(bufferevent*, void* self) { static_cast<Connection*>(self)->on_read(); }
@@ -70,7 +71,7 @@ void Connection::on_read() {
   // (RFC 2920 section 3.2: the server may not flush after each reply).
   Output all;
   char buf[kReadChunk];
-  while (!closing_ && !all.close && !all.start_tls && !all.auth_request && !all.dns_wait &&
+  while (!closing_ && !all.close && !all.start_tls && !all.auth_request && !all.dns_wait && !all.anvil_request &&
          evbuffer_get_length(in) > 0) {
     int n = evbuffer_remove(in, buf, sizeof buf);
     if (n <= 0) break;
@@ -82,6 +83,7 @@ void Connection::on_read() {
     all.start_tls = o.start_tls;
     if (o.auth_request) all.auth_request = std::move(o.auth_request);
     all.dns_wait = o.dns_wait;
+    if (o.anvil_request) all.anvil_request = std::move(o.anvil_request);
     if (o.commit) {
       // The rest waits (in the Session's buffer and the socket) for the
       // outcome of this commit.
@@ -102,6 +104,7 @@ void Connection::send(Output out) {
     if (out.auth_request) delayed_->auth_request = std::move(out.auth_request);
     if (out.commit) delayed_->commit = std::move(out.commit);
     delayed_->dns_wait = out.dns_wait;
+    if (out.anvil_request) delayed_->anvil_request = std::move(out.anvil_request);
     return;
   }
   if (out.delay.count() > 0 && !out.bytes.empty()) {
@@ -152,6 +155,7 @@ void Connection::write_out(Output out) {
   // The rest of the client's input waits in the session and the socket
   // until the session's DNS answers are in (update_reading below).
   if (out.dns_wait && !out.close) dns_pending_ = true;
+  if (out.anvil_request && !out.close) return ask_anvil(std::move(*out.anvil_request));
   if (out.close) {
     closing_ = true;
     bufferevent_disable(bev_.get(), EV_READ);
@@ -167,10 +171,10 @@ void Connection::write_out(Output out) {
 }
 
 // Input waits while replies are held back (smtpd_error_sleep_time), a
-// commit, authd or DNS answers are pending, or the transport is being
-// switched to TLS.
+// commit, authd, anvil or DNS answers are pending, or the transport is
+// being switched to TLS.
 bool Connection::input_waits() const {
-  return delayed_ || commit_ || authd_pending_ || tls_pending_ || handshaking_ || dns_pending_;
+  return delayed_ || commit_ || authd_pending_ || anvil_pending_ || tls_pending_ || handshaking_ || dns_pending_;
 }
 
 // Reading also stops while replies pile up unread; what the client
@@ -249,6 +253,7 @@ void Connection::finish(bool lost) {
   finished_ = true;
   bufferevent_disable(bev_.get(), EV_READ | EV_WRITE);
   tls::close_notify(ssl_.get());  // keeps the session resumable
+  anvil_goodbye();
   session_.end(lost);
   done_(this);
 }

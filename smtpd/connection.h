@@ -60,6 +60,10 @@ class Connection {
   void close_after_eof();
   // The DNS answers the session waited for are in (Output::dns_wait).
   void dns_ready();
+  // Client limits (connection_anvil.cpp): the same for anvil, and the
+  // disconnect that anvil is owed at the end.
+  void ask_anvil(attr::Message m);
+  void anvil_goodbye();
 
   const Settings& settings_;
   event::Loop& loop_;
@@ -85,6 +89,9 @@ class Connection {
   bool dns_pending_ = false;    // reading paused for DNS answers
   std::unique_ptr<auth::Client> authd_;
   bool half_closed_ = false;  // EOF from the client
+  bool anvil_pending_ = false;  // reading paused for anvil's answer
+  anvil::Client::Ticket anvil_ticket_ = 0;
+  bool anvil_said_goodbye_ = false;
 };
 
 }  // namespace buzon::smtpd

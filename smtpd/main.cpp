@@ -10,9 +10,12 @@
 //           header_size_limit, hopcount_limit, smtpd_hard_error_limit,
 //           smtpd_soft_error_limit, smtpd_error_sleep_time,
 //           smtpd_junk_command_limit, smtpd_timeout, smtpd_process_client_limit,
-//           smtpd_sasl_response_limit; DNS answers per session (kDnsCacheMax),
-//           each lookup bounded by the resolver's timeouts (lib/dns)
-// SEE ALSO  master(8), qmgr(8), local(8), authd(8), sendmail(1), main.cf(5)
+//           smtpd_sasl_response_limit, smtpd_client_connection_count_limit,
+//           smtpd_client_connection_rate_limit, smtpd_client_message_rate_limit,
+//           smtpd_client_recipient_rate_limit (counted by anvil); DNS answers
+//           per session (kDnsCacheMax), each lookup bounded by the resolver's
+//           timeouts (lib/dns)
+// SEE ALSO  master(8), qmgr(8), local(8), authd(8), anvil(8), sendmail(1), main.cf(5)
 #include "lib/daemon/daemon.h"
 #include "smtpd/serve.h"
 

@@ -16,6 +16,12 @@
 namespace buzon::smtpd {
 namespace {
 
+// anvil's socket under queue_directory (master.cf: anvil unix - - n - 1 anvil).
+constexpr const char* kAnvilPath = "private/anvil";
+// An anvil that does not answer within this long is treated as down:
+// the waiting sessions go on without limits.
+constexpr std::chrono::milliseconds kAnvilTimeout{5000};
+
 // Built by pre_jail (as root: key files are often root-only), used by serve.
 Security g_security;
 
@@ -57,6 +63,13 @@ int serve(daemon::Context& ctx) {
 
   event::Loop loop;
   queue::CommitPool commits(loop, settings.queue_dir);
+  // Declared before the connections: they tell it goodbye as they go.
+  std::unique_ptr<anvil::Client> anvil;
+  settings.service = ctx.service;
+  if (!local && settings.limits.any()) {
+    anvil = std::make_unique<anvil::Client>(loop, kAnvilPath, kAnvilTimeout);
+    settings.anvil = anvil.get();
+  }
   std::unordered_map<Connection*, std::unique_ptr<Connection>> connections;
   std::unique_ptr<daemon::Server> server;
   // After the loop (its events go first) and the connections (sessions

@@ -2,6 +2,8 @@
 // handlers are in commands.cpp.
 #include "smtpd/session.h"
 
+#include <algorithm>
+
 #include "lib/core/strings.h"
 #include "lib/log/log.h"
 #include "smtpd/commands.h"
@@ -16,6 +18,9 @@ Session::Session(const Settings& settings, Peer peer)
   if (!peer_.local) {
     client_ip_ = net::parse_ip(peer_.addr);
     in_mynetworks_ = s_.policy->in_mynetworks(client_ip_);
+    // Postfix: anvil hears of every client of a limited service that is
+    // not an exception, whichever limit is set, so that all rates count.
+    limited_ = s_.anvil && s_.limits.any() && !s_.limits.exempt(client_ip_, peer_.name);
   }
 }
 
@@ -36,17 +41,24 @@ Output Session::take() {
     to_commit_.reset();
   }
   o.dns_wait = dns_wait_ && !closed_;
+  o.anvil_request = std::move(anvil_request_);
+  anvil_request_.reset();
   return o;
 }
 
 Output Session::start() {
   log::info("connect from " + peer_.label());
-  if (std::string refusal = policy_connect(); !refusal.empty()) {
-    reply(refusal);
+  if (limited_) {
+    anvil_ask(AnvilWait::Connect, "connect", "");
     return take();
   }
-  reply("220 " + s_.banner);
+  greet();
   return take();
+}
+
+void Session::greet() {
+  if (std::string refusal = policy_connect(); !refusal.empty()) return reply(refusal);
+  reply("220 " + s_.banner);
 }
 
 Output Session::feed(std::string_view bytes) {
@@ -104,7 +116,7 @@ void Session::process() {
   while (pos < in_.size() && !closed_ && !committing_) {
     // Waiting for authd or for the TLS handshake: the rest waits (or, for
     // STARTTLS, is discarded below).
-    if (sasl_ == Sasl::WaitAuthd || start_tls_ || dns_wait_) break;
+    if (sasl_ == Sasl::WaitAuthd || start_tls_ || dns_wait_ || anvil_wait_ != AnvilWait::None) break;
     const size_t line_limit = sasl_wants_line() ? std::max(s_.line_limit, s_.security.sasl_response_limit)
                                                 : s_.line_limit;
     if (chunk_.active) {
@@ -233,8 +245,9 @@ void Session::dispatch(std::string_view line) {
   // was read.
   if (index == data_command_ && data_ && !chunking_) return;
   if (index == bdat_command_ && chunk_.active) return;
-  // An AUTH is counted when its exchange ends.
-  if (sasl_ != Sasl::Idle) return;
+  // An AUTH is counted when its exchange ends, a MAIL or RCPT that waits
+  // for anvil once it is answered.
+  if (sasl_ != Sasl::Idle || anvil_wait_ != AnvilWait::None) return;
   count(index, last_code_ > 0 && last_code_ < 400);
 }
 
@@ -351,10 +364,11 @@ Status Session::start_content(bool chunked) {
   limits.header_size_limit = s_.header_size_limit;
   limits.drop_headers = s_.drop_headers;
   DataReader::HeaderEnd header_end;
-  if (peer_.local) {
-    // Postfix's cleanup completes mail from local submitters (sendmail):
-    // RFC 5322 3.6 requires Date: and From:, and Message-ID: keeps
-    // replies threaded; network clients' messages are left as sent.
+  if (completes_headers()) {
+    // Postfix's cleanup completes mail from local submitters (sendmail)
+    // and local_header_rewrite_clients: RFC 5322 3.6 requires Date: and
+    // From:, and Message-ID: keeps replies threaded. Other network
+    // clients' messages are left as sent (always_add_missing_headers = no).
     header_end = [this, now](const DataSummary& sum) {
       std::string add;
       if (!sum.has_date) add += "Date: " + rfc5322_date(now) + "\n";
@@ -369,6 +383,17 @@ Status Session::start_content(bool chunked) {
   data_ = std::make_unique<DataReader>(
       limits, [this](std::string_view bytes) { return mail_->writer->append(bytes); }, std::move(header_end));
   return {};
+}
+
+bool Session::completes_headers() const {
+  if (peer_.local || s_.always_add_headers) return true;
+  const HeaderRewriteClients& r = s_.header_rewrite;
+  if (r.all || (r.mynetworks && in_mynetworks_) || (r.sasl && !sasl_user_.empty())) return true;
+  if (r.inet_interfaces && client_ip_) {
+    const auto& own = s_.policy->own_addresses;
+    return std::find(own.begin(), own.end(), *client_ip_) != own.end();
+  }
+  return false;
 }
 
 void Session::end_data(bool chunked) {

@@ -69,6 +69,9 @@ struct Output {
   // A restriction waits for DNS (session_dns.cpp): read nothing more until
   // the session calls its DNS callback, then hand over dns_resume().
   bool dns_wait = false;
+  // Client limits: send this to anvil (Settings::anvil) and hand the
+  // answer to anvil_reply(); no further input is processed meanwhile.
+  std::optional<attr::Message> anvil_request;
 };
 
 class Session {
@@ -78,7 +81,9 @@ class Session {
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
-  // The 220 greeting; logs "connect from ...".
+  // The 220 greeting; logs "connect from ...". For a client that the
+  // smtpd_client_*_limits apply to, anvil is asked first (Output::
+  // anvil_request) and the greeting, or the 421, comes with anvil_reply().
   Output start();
   // Processes client bytes. After an Output with close, further input is
   // ignored.
@@ -107,6 +112,13 @@ class Session {
   void on_dns_ready(std::function<void()> ready) { dns_ready_ = std::move(ready); }
   Output dns_resume();
   bool dns_answers_in() const;  // no lookup of this session is pending
+  // anvil's answer to Output::anvil_request (client_limits.cpp). An error
+  // (anvil down or slow) is logged and the client is not limited, as in
+  // Postfix.
+  Output anvil_reply(Result<attr::Message> reply);
+  // The anvil ident of this client once a connect request was sent (the
+  // connection then owes anvil a disconnect), else empty.
+  const std::string& anvil_ident() const { return anvil_ident_; }
   // The SASL login name once AUTH succeeded, else empty.
   const std::string& sasl_user() const { return sasl_user_; }
   std::string peer_label() const { return peer_.label(); }
@@ -201,6 +213,10 @@ class Session {
   // enabled; the Error's message is the reply to an empty AUTH=.
   Result<std::string> strip_auth_param(std::string_view params) const;
   void queue_error(const Error& e);
+  // Postfix's "local" header rewrite context: local submission, or a
+  // client that local_header_rewrite_clients names. Its mail gets the
+  // Date:, Message-ID: and From: headers it lacks.
+  bool completes_headers() const;
 
   // Restriction hooks (session_policy.cpp). Each returns the reply line
   // that refuses the command, or "" to go on; they log as Postfix does.
@@ -219,6 +235,14 @@ class Session {
   bool dns_facts(Facts& f);
   DnsStatus dns_status(const std::string& name);  // NotLooked while pending
   void dns_prefetch(const std::string& name);
+
+  // Client limits (session_limits.cpp). anvil_ask() makes the session wait
+  // for anvil; MAIL and RCPT are re-run with the rate check passed.
+  enum class AnvilWait { None, Connect, Mail, Rcpt };
+  void anvil_ask(AnvilWait what, std::string_view request, std::string_view arg);
+  // True when the command must wait for anvil's message or recipient rate.
+  bool rate_check(AnvilWait what, std::string_view arg);
+  void greet();
 
   const Settings& s_;
   Peer peer_;
@@ -284,6 +308,13 @@ class Session {
   std::function<void()> dns_ready_;
   // Lookups that outlive the session see it expired and do nothing.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  // Client limits (session_limits.cpp)
+  bool limited_ = false;         // the smtpd_client_*_limits apply to this client
+  AnvilWait anvil_wait_ = AnvilWait::None;
+  bool anvil_passed_ = false;    // re-running MAIL/RCPT after anvil's answer
+  std::string anvil_arg_;        // the argument of the MAIL/RCPT waiting for anvil
+  std::string anvil_ident_;      // service:address, once connect was sent
+  std::optional<attr::Message> anvil_request_;
 };
 
 }  // namespace buzon::smtpd

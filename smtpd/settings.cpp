@@ -54,6 +54,18 @@ Result<Settings> load_settings(const config::MainCf& cf) {
   s.disable_vrfy = cf.get_bool("disable_vrfy_command");
   s.client_limit = clamp_to<int>(cf.get_int("smtpd_process_client_limit"));
 
+  for (const auto& item : cf.get_list("local_header_rewrite_clients")) {
+    std::string i = str::lower(item);
+    if (i == "static:all") s.header_rewrite.all = true;
+    else if (i == "permit_inet_interfaces") s.header_rewrite.inet_interfaces = true;
+    else if (i == "permit_mynetworks") s.header_rewrite.mynetworks = true;
+    else if (i == "permit_sasl_authenticated") s.header_rewrite.sasl = true;
+    else
+      return Error{"local_header_rewrite_clients: unsupported item " + str::sanitize(item) +
+                   " (expected permit_inet_interfaces, permit_mynetworks, permit_sasl_authenticated or static:all)"};
+  }
+  s.always_add_headers = cf.get_bool("always_add_missing_headers");
+
   std::string mode = str::lower(cf.get("smtpd_forbid_bare_newline"));
   if (mode == "normalize" || mode == "yes") {
     s.bare_newline = BareNewline::Normalize;
@@ -65,6 +77,9 @@ Result<Settings> load_settings(const config::MainCf& cf) {
     return Error{"bad smtpd_forbid_bare_newline value: " + str::sanitize(mode) +
                  " (expected normalize, reject or no)"};
   }
+  auto limits = load_client_limits(cf);
+  if (!limits) return limits.error();
+  s.limits = std::move(*limits);
   auto policy = load_policy(cf);
   if (!policy) return policy.error();
   s.policy = std::move(*policy);

@@ -6,9 +6,11 @@
 #include <string>
 #include <vector>
 
+#include "lib/anvil/client.h"
 #include "lib/config/config.h"
 #include "lib/core/result.h"
 #include "smtpd/local_recipients.h"
+#include "smtpd/client_limits.h"
 #include "smtpd/policy.h"
 #include "smtpd/security.h"
 
@@ -25,6 +27,15 @@ enum class BareNewline {
   Reject,     // a message with a bare LF or bare CR is refused with 550 5.5.2
   No,         // a bare LF is stored as is; in our LF-only queue files that is
               // the same bytes as Normalize
+};
+
+// local_header_rewrite_clients: the network clients whose mail is
+// completed like local submissions (Postfix's "local" rewrite context).
+struct HeaderRewriteClients {
+  bool all = false;              // static:all
+  bool inet_interfaces = false;  // permit_inet_interfaces: the client is this host
+  bool mynetworks = false;       // permit_mynetworks
+  bool sasl = false;             // permit_sasl_authenticated
 };
 
 struct Settings {
@@ -46,6 +57,8 @@ struct Settings {
   size_t header_size_limit = 102400;
   unsigned hopcount_limit = 50;
   std::vector<std::string> drop_headers;        // message_drop_headers, lower case
+  HeaderRewriteClients header_rewrite;          // local_header_rewrite_clients
+  bool always_add_headers = false;              // always_add_missing_headers
   bool smtputf8 = true;                         // smtputf8_enable
   unsigned hard_error_limit = 20;
   unsigned soft_error_limit = 10;               // beyond it every reply is delayed by
@@ -61,11 +74,15 @@ struct Settings {
   // Set by serve() for network services; null (unit tests, local
   // submission): DNS restrictions find nothing to reject.
   dns::Resolver* resolver = nullptr;
+  ClientLimits limits;                          // smtpd_client_*_limit (client_limits.h)
+  std::string service = "smtp";                 // master.cf service name: anvil idents, logs
+  anvil::Client* anvil = nullptr;               // serve() owns it; null: limits not enforced
   Security security;                            // TLS and SASL (security.h)
 };
 
 // Errors: a value the parameter table's type check cannot catch (an unknown
-// smtpd_forbid_bare_newline mode), and those of load_policy().
+// smtpd_forbid_bare_newline mode or local_header_rewrite_clients item),
+// and those of load_policy().
 Result<Settings> load_settings(const config::MainCf& cf);
 
 // True when domain (any case, trailing dot allowed) is one of mydestination.

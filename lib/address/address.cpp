@@ -297,7 +297,7 @@ Result<PathResult> parse(std::string_view arg, const PathOptions& opts, bool pat
     }
     if (bracketed && !p.eat('>')) return malformed();
     if (r.address.local.size() > local_len) local_len = r.address.local.size();
-    if (local_len > kLocalMax) return too_long();
+    if (local_len > kLocalAcceptMax) return too_long();
   }
   // The path must be followed by nothing or by white space and parameters.
   if (!p.at_end() && !is_space(p.peek())) return malformed();

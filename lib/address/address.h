@@ -18,11 +18,15 @@
 // "MAIL FROM:". "user%host" and "user!host" are ordinary local parts: no
 // routing is derived from them (that is how open relays were made).
 //
-// LIMITS  RFC 5321 section 4.5.3.1: kLocalMax octets of local part (as
-//         written, quotes included), kDomainMax octets of domain, kPathMax
+// LIMITS  RFC 5321 section 4.5.3.1: kDomainMax octets of domain, kPathMax
 //         octets of path (angle brackets included, counted as present even
 //         when the client omitted them), kLabelMax octets per DNS label
 //         (RFC 1035). Longer is an error ("too long"), never truncated.
+//         The local part is NOT held to the RFC's kLocalMax: like Postfix
+//         we accept longer ones (SRS, VERP and BATV senders, mailing list
+//         bounce addresses exceed 64 octets every day, and section
+//         4.5.3.1 asks servers to accept what they can), up to
+//         kLocalAcceptMax, which a path of kPathMax always respects.
 #pragma once
 #include <string>
 #include <string_view>
@@ -31,7 +35,8 @@
 
 namespace buzon::address {
 
-constexpr size_t kLocalMax = 64;
+constexpr size_t kLocalMax = 64;  // RFC 5321's limit; documented, not enforced (above)
+constexpr size_t kLocalAcceptMax = 254;  // kPathMax minus the angle brackets
 constexpr size_t kDomainMax = 255;
 constexpr size_t kPathMax = 256;
 constexpr size_t kLabelMax = 63;
@@ -63,7 +68,7 @@ struct PathOptions {
   bool allow_routed_at = false;    // "user@other@ours", which Postfix accepts and
                                    // resolves: the local part becomes "user@other"
                                    // (relay control must see the route, see
-                                   // smtpd/resolve.h); kLocalMax then counts
+                                   // smtpd/resolve.h); kLocalAcceptMax then counts
                                    // everything before the last '@'
 };
 
@@ -84,7 +89,8 @@ Result<PathResult> parse_path(std::string_view arg, const PathOptions& opts);
 
 // Parses one bare Mailbox (no brackets, no parameters, the whole input), e.g.
 // a recipient read back from a queue file. Same errors as parse_path, except
-// that kPathMax does not apply (there is no path; kLocalMax and kDomainMax do).
+// that kPathMax does not apply (there is no path; kLocalAcceptMax and
+// kDomainMax do).
 // UTF-8 is allowed: the addresses smtpd accepted with SMTPUTF8 are read back.
 Result<Address> parse_mailbox(std::string_view text, bool allow_unqualified = false);
 

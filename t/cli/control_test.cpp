@@ -25,7 +25,7 @@ using V = std::vector<std::string>;
 namespace {
 
 // An instance whose daemon_directory holds t/cli/fake_master as "master"
-// and no-op smtpd, qmgr, local and authd, so that check passes.
+// and no-op smtpd, qmgr, local, authd and anvil, so that check passes.
 struct FakeInstance {
   test::TempDir t;
   std::string dir;
@@ -38,7 +38,7 @@ struct FakeInstance {
     dir = p->dir;
     REQUIRE(file::make_dirs(t.path + "/libexec"));
     REQUIRE(::symlink((exe_dir() + "/fake_master").c_str(), (t.path + "/libexec/master").c_str()) == 0);
-    for (const char* n : {"smtpd", "qmgr", "local", "authd"})
+    for (const char* n : {"smtpd", "qmgr", "local", "authd", "anvil"})
       REQUIRE(file::write_atomic(t.path + "/libexec/" + n, "#!/bin/sh\nexit 0\n", 0755));
   }
   pid_t holder() { return lock_holder(master_pid_file(dir + "/queue")).value(); }

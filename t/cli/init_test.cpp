@@ -112,7 +112,7 @@ TEST_CASE("init: the files parse back with lib/config and lib/users", "[init]") 
 
   auto services = config::load_master_cf(d, *cf);
   REQUIRE(services);
-  REQUIRE(services->size() == 7);
+  REQUIRE(services->size() == 8);
   const auto& smtp = (*services)[0];
   CHECK(smtp.name == "127.0.0.1:20025");
   CHECK(smtp.type == "inet");
@@ -160,6 +160,11 @@ TEST_CASE("init: the files parse back with lib/config and lib/users", "[init]") 
   CHECK(auth.is_private);  // private/auth: never reachable by others
   CHECK(auth.maxproc == 1);  // one ban table
   CHECK(auth.command == "authd");
+  const auto& anvil = (*services)[7];
+  CHECK(anvil.name == "anvil");
+  CHECK(anvil.is_private);
+  CHECK(anvil.maxproc == 1);  // one table for every smtpd
+  CHECK(anvil.command == "anvil");
   const auto& local = (*services)[5];
   CHECK(local.name == "local");
   CHECK(local.is_private);

@@ -537,6 +537,11 @@ TEST_CASE("session: path length limit at limit and limit+1", "[session][limits]"
   CHECK(c.say("RSET\r\nMAIL FROM:" + at + "\r\n") == "250 2.0.0 Ok\r\n250 2.1.0 Ok\r\n");
   CHECK(c.say("RSET\r\nMAIL FROM:<" + local + "@d" + d189 + ">\r\n") ==
         "250 2.0.0 Ok\r\n501 5.1.7 Bad sender address syntax\r\n");
+  // Local parts longer than RFC 5321's 64 octets (SRS, VERP) pass, as in
+  // Postfix: only the path limit applies to them.
+  std::string srs = "SRS0=abcd=XY=lists.example.org=" + std::string(100, 'u');
+  CHECK(c.say("RSET\r\nMAIL FROM:<" + srs + "@fwd.example>\r\nRCPT TO:<" + srs + "@elsewhere.example>\r\n") ==
+        "250 2.0.0 Ok\r\n250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n");
 }
 
 TEST_CASE("session: local submission", "[session][local]") {
@@ -584,6 +589,61 @@ TEST_CASE("session: local submission", "[session][local]") {
   send_message(e, "Subject: s\r\n\r\nb\r\n.\r\n");
   auto m3 = h.only();
   CHECK(m3.content.substr(m3.content.find("\nSubject: s") + 1) == "Subject: s\n\nb\n");
+}
+
+TEST_CASE("session: local_header_rewrite_clients complete network clients' mail", "[session][headers]") {
+  // The header block of the only queued message, Received: line excluded.
+  auto added = [](Fixture& f) {
+    auto m = f.only();
+    size_t s = m.content.find("\nSubject: s\n");
+    REQUIRE(s != std::string::npos);
+    return m.content.substr(s + 1, m.content.find("\n\n") - s - 1);
+  };
+  auto has_all = [](const std::string& h) {
+    return h.find("\nDate: ") != std::string::npos && h.find("\nMessage-ID: <") != std::string::npos &&
+           h.find("\nFrom: alice@example.test") != std::string::npos;
+  };
+  SECTION("permit_inet_interfaces: a client on one of our addresses") {
+    Fixture f("inet_interfaces = 127.0.0.1\n");
+    Client c(f, net_peer("127.0.0.1"));
+    send_message(c, "Subject: s\r\n\r\nb\r\n.\r\n");
+    CHECK(has_all(added(f)));
+    Fixture g("inet_interfaces = 127.0.0.1\n");
+    Client d(g, net_peer("127.0.0.2"));
+    send_message(d, "Subject: s\r\n\r\nb\r\n.\r\n");
+    CHECK(added(g) == "Subject: s");
+  }
+  SECTION("permit_mynetworks") {
+    Fixture f("mynetworks = 192.0.2.0/24\nlocal_header_rewrite_clients = permit_mynetworks\n");
+    Client c(f, net_peer("192.0.2.9"));
+    send_message(c, "Subject: s\r\n\r\nb\r\n.\r\n");
+    CHECK(has_all(added(f)));
+    Fixture g("mynetworks = 192.0.2.0/24\nlocal_header_rewrite_clients = permit_mynetworks\n");
+    Client d(g, net_peer("198.51.100.9"));
+    send_message(d, "Subject: s\r\n\r\nb\r\n.\r\n");
+    CHECK(added(g) == "Subject: s");
+  }
+  SECTION("static:all and always_add_missing_headers") {
+    for (const char* extra : {"local_header_rewrite_clients = static:all\n", "always_add_missing_headers = yes\n"}) {
+      Fixture f(extra);
+      Client c(f, net_peer("198.51.100.9"));
+      send_message(c, "Subject: s\r\n\r\nb\r\n.\r\n");
+      CHECK(has_all(added(f)));
+    }
+  }
+  SECTION("an empty list completes nobody on the network") {
+    Fixture f("inet_interfaces = 127.0.0.1\nlocal_header_rewrite_clients =\n");
+    Client c(f, net_peer("127.0.0.1"));
+    send_message(c, "Subject: s\r\n\r\nb\r\n.\r\n");
+    CHECK(added(f) == "Subject: s");
+  }
+  SECTION("an unsupported item is a configuration error") {
+    auto cf = config::MainCf::parse("local_header_rewrite_clients = check_address_map hash:/x\n", "/tmp/main.cf", "/tmp");
+    REQUIRE(cf.ok());
+    auto s = smtpd::load_settings(*cf);
+    REQUIRE(!s.ok());
+    CHECK(s.error().message.find("local_header_rewrite_clients") != std::string::npos);
+  }
 }
 
 TEST_CASE("session: queue file life cycle", "[session][queue]") {

@@ -206,14 +206,32 @@ TEST_CASE("address: malformed paths", "[address]") {
   CHECK(err("<a@b.example\r>") == "malformed");
 }
 
-TEST_CASE("address: local part limit 64 at limit and limit+1", "[address][limits]") {
-  std::string l64(address::kLocalMax, 'l');
-  CHECK(err("<" + l64 + "@example.org>") == "ok");
-  CHECK(err("<" + l64 + "l@example.org>") == "too long");
+TEST_CASE("address: local parts over RFC 5321's 64 octets are accepted, as Postfix does", "[address][limits]") {
+  // SRS/VERP senders routinely exceed 64 octets; refusing them loses mail.
+  std::string l65(address::kLocalMax + 1, 'l');
+  CHECK(err("<" + l65 + "@example.org>") == "ok");
+  std::string srs = "SRS0=HHH=TT=lists.example.org=" + std::string(80, 'u');
+  auto r = address::parse_path("<" + srs + "@forwarder.example>", {});
+  REQUIRE(r.ok());
+  CHECK(r->address.local == srs);
+}
+
+TEST_CASE("address: local part limit 254 at limit and limit+1", "[address][limits]") {
+  // A path cannot hold more than kPathMax - 2 octets of local part (an
+  // unqualified one, local submission), so that is where the path rule and
+  // the local part rule meet.
+  std::string l254(address::kLocalAcceptMax, 'l');
+  address::PathOptions unq;
+  unq.allow_unqualified = true;
+  CHECK(address::parse_path("<" + l254 + ">", unq).ok());
+  CHECK(address::parse_path("<" + l254 + "l>", unq).error().message == "too long");
   // Counted as written: the quotes are part of the local part.
-  std::string q62(address::kLocalMax - 2, 'q');
-  CHECK(err("<\"" + q62 + "\"@example.org>") == "ok");
-  CHECK(err("<\"" + q62 + "q\"@example.org>") == "too long");
+  std::string q252(address::kLocalAcceptMax - 2, 'q');
+  CHECK(address::parse_path("<\"" + q252 + "\">", unq).ok());
+  CHECK(address::parse_path("<\"" + q252 + "q\">", unq).error().message == "too long");
+  // A bare mailbox (queue files) has no path: the local part rule itself.
+  CHECK(address::parse_mailbox(l254 + "@example.org").ok());
+  CHECK(address::parse_mailbox(l254 + "l@example.org").error().message == "too long");
 }
 
 namespace {
