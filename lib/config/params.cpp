@@ -115,6 +115,7 @@ constexpr ParamDef kParams[] = {
     {"smtpd_sasl_response_limit", "12288", T::Int, "The maximal length in bytes of a client's SASL response to a 334 challenge (and of an initial response)."},
     {"smtpd_sasl_security_options", "noanonymous", T::List, "SASL restrictions for plaintext sessions: noanonymous, noplaintext (no PLAIN or LOGIN before STARTTLS)."},
     {"smtpd_sasl_tls_security_options", "$smtpd_sasl_security_options", T::List, "SASL restrictions for TLS-encrypted sessions, with the syntax of smtpd_sasl_security_options."},
+    {"smtpd_sender_login_maps", "", T::List, "Optional lookup tables with the SASL login names that own the sender (MAIL FROM) addresses."},
     {"smtpd_sender_restrictions", "", T::List, "Optional restrictions that the SMTP server applies in the context of a client MAIL FROM command."},
     {"smtpd_soft_error_limit", "10", T::Int, "The number of errors a remote SMTP client is allowed to make without delivering mail before the server slows down its responses."},
     {"smtpd_timeout", "300s", T::Time, "The time limit for sending an SMTP server response and for receiving an SMTP client request."},
