@@ -30,6 +30,7 @@ constexpr ParamDef kParams[] = {
     {"auth_ban_window", "10m", T::Time, "The time window in which authentication failures from one client IP address are counted against auth_ban_threshold."},
     {"auth_failure_delay", "2s", T::Time, "How long authd waits before it answers a failed authentication, whatever the reason."},
     {"auth_mechanisms", "plain login", T::List, "The SASL mechanisms authd offers: plain, login, cram-md5, scram-sha-1, scram-sha-256 (anonymous is never offered)."},
+    {"auth_owner", "buzon-auth", T::String, "The UNIX system account authd runs as, the only one that can read the password databases; in group shadow it also sees changes of /etc/shadow."},
     {"auth_passdb", "", T::List, "The password databases authd consults in order: passwd-file:/path, hash:/path or system; empty means passwd-file:$local_passwd_file when that is set, else system."},
     {"auth_request_limit", "64", T::Int, "The maximal number of authentication requests that one authd client connection may have in progress."},
     {"bounce_queue_lifetime", "5d", T::Time, "The maximal time a bounce message is queued before it is considered undeliverable."},
