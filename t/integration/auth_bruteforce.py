@@ -20,7 +20,7 @@ from buzon_instance import Instance, main, wait_for, port_free  # noqa: E402
 THRESHOLD = 50
 WRONG = 300
 PER_CONNECTION = 5  # below smtpd_soft_error_limit: no error sleep in the way
-BAN_TIME = 3
+BAN_TIME = 20  # longer than the run of guesses below, even on a loaded machine
 
 
 def plain(user, password):
@@ -70,19 +70,23 @@ def test_brute_force_is_banned_then_released():
             n = min(PER_CONNECTION, WRONG - sent)
             assert session(guesses(n, sent)) == [535] * n
             sent += n
+        within_ban = time.monotonic() - banned_at < BAN_TIME
         # Ended by auth_ban_time, not by the attempts during the ban.
         wait_for("ban to end", lambda: session([("alice", "secret-alice")]) == [235], timeout=BAN_TIME + 15,
                  interval=0.5)
         assert time.monotonic() - banned_at >= BAN_TIME - 0.5
 
         log = inst.maillog()
-        assert log.count("banned after too many authentication failures") == 1, log
+        # One ban, unless the machine was so slow that it expired during the
+        # run and the guesses started another.
+        bans = log.count("banned after too many authentication failures")
+        assert bans == 1 or (bans > 1 and not within_ban), bans
         failed = [l for l in log.splitlines() if "status=failed" in l and "service=smtp" in l]
         refused = [l for l in failed if "reason=client address is banned" in l]
         # Every attempt is logged: THRESHOLD guesses before the ban, the rest
         # (and the right password during the ban) refused as banned.
-        assert len(failed) - len(refused) == THRESHOLD, (len(failed), len(refused))
-        assert len(refused) >= WRONG - THRESHOLD + 1, len(refused)
+        assert len(failed) - len(refused) == THRESHOLD * bans, (len(failed), len(refused))
+        assert len(refused) >= WRONG - THRESHOLD * bans + 1, len(refused)
         ban_line = [i for i, l in enumerate(log.splitlines()) if "banned after" in l][0]
         before = [l for l in log.splitlines()[:ban_line] if "status=failed" in l]
         assert len(before) == THRESHOLD and not any("client address is banned" in l for l in before)

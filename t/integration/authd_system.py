@@ -45,6 +45,15 @@ def test_authd_refuses_inet_service():
         with open(inst.path("master.cf"), "a") as f:
             f.write("127.0.0.1:%d inet n - n - 1 authd\n" % port)
         inst.start()
+        # master starts a service when a client connects: be that client.
+        wait_for("inet listener", lambda: not port_free(port))
+        import socket
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as c:
+            c.settimeout(10)
+            try:
+                assert c.recv(100) == b""  # closed without a word
+            except (ConnectionResetError, socket.timeout):
+                pass
         wait_for("authd refusal", lambda: "authd serves only UNIX-domain sockets, not inet service" in inst.maillog())
         # The real authd (private/auth) still serves smtpd.
         assert login(inst, "alice", "secret-alice") == 235

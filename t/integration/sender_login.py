@@ -25,6 +25,16 @@ def system_crypt_hash(password):
     return "{SHA512-CRYPT}" + out
 
 
+def build_private(inst, path):
+    """buzon map, then the table belongs to the instance owner alone (it
+    runs authd; the tests may run as root)."""
+    inst.run("map", "hash:" + path)
+    st = os.stat(inst.path("passwd"))
+    for p in (path, path + ".db"):
+        os.chown(p, st.st_uid, st.st_gid)
+        os.chmod(p, 0o600)
+
+
 def make_instance():
     inst = Instance()
     passdb = inst.path("passdb")
@@ -32,8 +42,7 @@ def make_instance():
         f.write("# hash: passdb, built with buzon map\n")
         f.write("erin %s\n" % system_crypt_hash("erin-pw"))
         f.write("frank %s:1000:1000::/home/frank::\n" % system_crypt_hash("frank-pw"))
-    os.chmod(passdb, 0o600)
-    inst.run("map", "hash:" + passdb)
+    build_private(inst, passdb)
     owners = inst.path("sender_owners")
     with open(owners, "w") as f:
         f.write("erin@example.test erin\nshared@example.test erin, frank\n@team.example frank\n")
@@ -44,6 +53,14 @@ def make_instance():
              "smtpd_sasl_authenticated_header=yes", "auth_failure_delay=1s",
              # The tests are the outside world, not a trusted network.
              "mynetworks=192.0.2.0/24")
+    # The submission services take their sender restrictions from
+    # $mua_sender_restrictions (empty in an instance): give them the check.
+    with open(inst.path("master.cf")) as f:
+        master_cf = f.read()
+    assert "smtpd_sender_restrictions=$mua_sender_restrictions" in master_cf
+    with open(inst.path("master.cf"), "w") as f:
+        f.write(master_cf.replace("smtpd_sender_restrictions=$mua_sender_restrictions",
+                                  "smtpd_sender_restrictions=reject_sender_login_mismatch"))
     inst.start()
     wait_for("submission listener", lambda: not port_free(inst.port_base + 587))
     return inst
@@ -127,7 +144,7 @@ def test_sender_needs_login_and_rebuilt_passdb():
         passdb = inst.path("passdb")
         with open(passdb, "a") as f:
             f.write("gina %s\n" % system_crypt_hash("gina-pw"))
-        inst.run("map", "hash:" + passdb)
+        build_private(inst, passdb)
         with submission(inst) as s:
             s.login("gina", "gina-pw")
 
