@@ -2,8 +2,9 @@
 // SYNOPSIS  authd [generic daemon options] (started by master)
 // SECURITY  The only process that reads password data. Listens on a UNIX
 //           socket in queue_directory/private/ (never on the network);
-//           runs as mail_owner; only the shadow file of the system passdb
-//           is read as root, at startup. Requests and SASL responses from
+//           runs as auth_owner, its own account; the shadow file of the
+//           system passdb is read as root at startup, and again after a
+//           change only if auth_owner may read it (group shadow). Requests and SASL responses from
 //           smtpd are untrusted client data: attr limits, base64 checks,
 //           auth_request_limit; failures are delayed and counted per IP.
 // LIMITS    auth_failure_delay, auth_ban_threshold, auth_ban_window,
@@ -15,5 +16,6 @@
 int main(int argc, char** argv) {
   return buzon::daemon::run(argc, argv, {.name = "authd",
                                          .pre_jail = buzon::authd::pre_jail,  // root: shadow snapshot
-                                         .serve = buzon::authd::serve});      // unprivileged
+                                         .serve = buzon::authd::serve,        // unprivileged
+                                         .owner_param = "auth_owner"});
 }

@@ -11,7 +11,6 @@
 #include "lib/log/log.h"
 
 namespace buzon::authd {
-namespace {
 
 bool valid_login(std::string_view user) {
   if (user.empty() || user.size() > kLoginMax) return false;
@@ -19,6 +18,8 @@ bool valid_login(std::string_view user) {
     if (static_cast<unsigned char>(c) < 0x21 || c == ':' || c == 0x7f) return false;
   return true;
 }
+
+namespace {
 
 class PasswdFileDb : public Passdb {
  public:
@@ -71,22 +72,14 @@ class PasswdFileDb : public Passdb {
 
 class SystemDb : public Passdb {
  public:
-  explicit SystemDb(std::string shadow_text) {
-    // shadow(5): name:hash:... Parsed once; the text is then dropped.
-    std::string_view rest = shadow_text;
-    while (!rest.empty()) {
-      size_t nl = rest.find('\n');
-      std::string_view line = rest.substr(0, nl);
-      rest.remove_prefix(nl == std::string_view::npos ? rest.size() : nl + 1);
-      size_t c1 = line.find(':');
-      if (c1 == std::string_view::npos || line.size() > kPasswdLineMax) continue;
-      size_t c2 = line.find(':', c1 + 1);
-      shadow_.emplace(std::string(line.substr(0, c1)), std::string(line.substr(c1 + 1, c2 - c1 - 1)));
-    }
+  SystemDb(std::string shadow_text, std::string shadow_path) : shadow_path_(std::move(shadow_path)) {
+    parse_shadow(shadow_text);
+    if (!shadow_path_.empty()) ::stat(shadow_path_.c_str(), &st_);
   }
 
   Result<std::optional<Account>> lookup(std::string_view user) override {
     if (!valid_login(user)) return std::optional<Account>();
+    refresh();
     std::string name(user);
     std::vector<char> buf(16384);
     passwd pw{};
@@ -108,7 +101,43 @@ class SystemDb : public Passdb {
   std::string name() const override { return "system"; }
 
  private:
+  // shadow(5): name:hash:... The text is dropped once parsed.
+  void parse_shadow(std::string_view rest) {
+    shadow_.clear();
+    while (!rest.empty()) {
+      size_t nl = rest.find('\n');
+      std::string_view line = rest.substr(0, nl);
+      rest.remove_prefix(nl == std::string_view::npos ? rest.size() : nl + 1);
+      size_t c1 = line.find(':');
+      if (c1 == std::string_view::npos || line.size() > kPasswdLineMax) continue;
+      size_t c2 = line.find(':', c1 + 1);
+      shadow_.emplace(std::string(line.substr(0, c1)), std::string(line.substr(c1 + 1, c2 - c1 - 1)));
+    }
+  }
+
+  // A changed shadow file (passwd(1) replaces it) is read again when
+  // auth_owner may read it (group shadow); otherwise the snapshot taken as
+  // root at startup stays in use until authd restarts.
+  void refresh() {
+    if (shadow_path_.empty()) return;
+    struct stat st{};
+    if (::stat(shadow_path_.c_str(), &st) < 0) return;
+    if (st.st_ino == st_.st_ino && st.st_dev == st_.st_dev && st.st_size == st_.st_size &&
+        st.st_mtim.tv_sec == st_.st_mtim.tv_sec && st.st_mtim.tv_nsec == st_.st_mtim.tv_nsec)
+      return;
+    st_ = st;  // one attempt (and at most one warning) per change
+    auto text = file::read_file(shadow_path_, kShadowFileMax);
+    if (!text) {
+      log::warning("system passdb: " + shadow_path_ + " changed but cannot be read (" + text.error().message +
+                   "): still using the copy read at startup; put auth_owner in group shadow");
+      return;
+    }
+    parse_shadow(*text);
+  }
+
   std::map<std::string, std::string, std::less<>> shadow_;
+  std::string shadow_path_;
+  struct stat st_{};
 };
 
 }  // namespace
@@ -155,9 +184,12 @@ PasswdFile parse_passwd_file(std::string_view text, const std::string& filename)
 
 std::unique_ptr<Passdb> passwd_file_passdb(const std::string& path) { return std::make_unique<PasswdFileDb>(path); }
 
-std::unique_ptr<Passdb> system_passdb(std::string shadow_text) { return std::make_unique<SystemDb>(std::move(shadow_text)); }
+std::unique_ptr<Passdb> system_passdb(std::string shadow_text, std::string shadow_path) {
+  return std::make_unique<SystemDb>(std::move(shadow_text), std::move(shadow_path));
+}
 
-Result<std::vector<std::unique_ptr<Passdb>>> passdbs_from(const config::MainCf& cf, const std::string& shadow_text) {
+Result<std::vector<std::unique_ptr<Passdb>>> passdbs_from(const config::MainCf& cf, const std::string& shadow_text,
+                                                          const std::string& shadow_path) {
   std::vector<std::unique_ptr<Passdb>> out;
   auto list = cf.get_list("auth_passdb");
   if (list.empty()) {
@@ -166,13 +198,16 @@ Result<std::vector<std::unique_ptr<Passdb>>> passdbs_from(const config::MainCf& 
   }
   for (const auto& item : list) {
     if (item == "system") {
-      out.push_back(system_passdb(shadow_text));
+      out.push_back(system_passdb(shadow_text, shadow_path));
     } else if (item.starts_with("passwd-file:")) {
       std::string path = item.substr(12);
       if (path.empty() || path[0] != '/') return Error{"auth_passdb: passwd-file needs an absolute path: " + item};
       out.push_back(passwd_file_passdb(path));
+    } else if (item.starts_with("hash:")) {
+      if (item.size() < 6 || item[5] != '/') return Error{"auth_passdb: hash: needs an absolute path: " + item};
+      out.push_back(hash_passdb(item));
     } else {
-      return Error{"auth_passdb: unknown password database: " + item + " (passwd-file:/path or system)"};
+      return Error{"auth_passdb: unknown password database: " + item + " (passwd-file:/path, hash:/path or system)"};
     }
   }
   return out;

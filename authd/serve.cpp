@@ -19,6 +19,7 @@ constexpr std::chrono::milliseconds kWriteTimeout{2000};
 constexpr int kClientLimit = 1000;
 
 std::string g_shadow;  // read by pre_jail, consumed by serve
+constexpr const char* kShadowPath = "/etc/shadow";
 
 bool uses_system(const config::MainCf& cf) {
   auto list = cf.get_list("auth_passdb");
@@ -111,16 +112,22 @@ class Client {
 
 Status pre_jail(daemon::Context& ctx) {
   if (!uses_system(ctx.cf) || ::geteuid() != 0) return {};
-  auto text = file::read_file("/etc/shadow", 16 << 20);
+  auto text = file::read_file(kShadowPath, kShadowFileMax);
   if (!text) log::warning("system passdb: " + text.error().message + ": only passwd hashes are usable");
   else g_shadow = std::move(*text);
   return {};
 }
 
 int serve(daemon::Context& ctx) {
+  // Password checks are for the local front ends only: an inet service in
+  // master.cf would let anyone on the network guess passwords past smtpd's
+  // limits, so authd refuses to serve one.
+  if (ctx.type != "unix")
+    log::fatal("authd serves only UNIX-domain sockets, not " + ctx.type + " service " + ctx.service +
+               ": fix master.cf");
   auto mechs = parse_mechanisms(ctx.cf.get_list("auth_mechanisms"));
   if (!mechs) log::fatal(mechs.error().message);
-  auto dbs = passdbs_from(ctx.cf, g_shadow);
+  auto dbs = passdbs_from(ctx.cf, g_shadow, kShadowPath);
   if (!dbs) log::fatal(dbs.error().message);
   g_shadow.clear();
   auto engine = Engine::create(std::move(*dbs), std::move(*mechs), ctx.cf.get_bool("auth_allow_weak_schemes"),

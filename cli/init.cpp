@@ -75,6 +75,8 @@ std::string instance_main_cf(const InstancePlan& p) {
   s += "queue_directory = " + d + "/queue\n";
   s += "daemon_directory = " + p.daemon_dir + "\n";
   s += "mail_owner = " + p.owner + "\n";
+  s += "# authd runs as the instance owner too: it reads local_passwd_file.\n";
+  s += "auth_owner = $mail_owner\n";
   s += "\n";
   s += "myhostname = mail." + p.domain + "\n";
   s += "mydomain = " + p.domain + "\n";

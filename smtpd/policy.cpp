@@ -138,6 +138,11 @@ Result<std::unique_ptr<Policy>> load_policy(const config::MainCf& cf) {
   rp.parent_matches_subdomains = contains(parents, "smtpd_access_maps");
   rp.null_sender_key = cf.get("smtpd_null_access_lookup_key");
   rp.recipient_delimiter = cf.get("recipient_delimiter");
+  for (const auto& spec : cf.get_list("smtpd_sender_login_maps")) {
+    auto t = map::open(spec);
+    if (!t) return Error{"smtpd_sender_login_maps: " + t.error().message};
+    rp.sender_login_maps.push_back(std::move(*t));
+  }
 
   p->delay_reject = cf.get_bool("smtpd_delay_reject");
   p->helo_required = cf.get_bool("smtpd_helo_required");

@@ -4,6 +4,7 @@
 #include <array>
 
 #include "lib/core/strings.h"
+#include "smtpd/sender_login.h"
 
 namespace buzon::smtpd {
 namespace {
@@ -44,6 +45,10 @@ constexpr std::array kNames = {
     NameDef{"check_helo_access", Restriction::CheckHeloAccess},
     NameDef{"check_sender_access", Restriction::CheckSenderAccess},
     NameDef{"check_recipient_access", Restriction::CheckRecipientAccess},
+    NameDef{"reject_sender_login_mismatch", Restriction::RejectSenderLoginMismatch},
+    NameDef{"reject_authenticated_sender_login_mismatch", Restriction::RejectAuthenticatedSenderLoginMismatch},
+    NameDef{"reject_known_sender_login_mismatch", Restriction::RejectKnownSenderLoginMismatch},
+    NameDef{"reject_unauthenticated_sender_login_mismatch", Restriction::RejectUnauthenticatedSenderLoginMismatch},
 };
 
 bool takes_table(Restriction r) {
@@ -343,6 +348,10 @@ class Evaluator {
                                                               : mail_keys(*f_.recipient, p_);
         return access(s, keys, {shown_address(*f_.recipient), "Recipient address"}, depth);
       }
+      case Restriction::RejectSenderLoginMismatch:
+      case Restriction::RejectAuthenticatedSenderLoginMismatch:
+      case Restriction::RejectKnownSenderLoginMismatch:
+      case Restriction::RejectUnauthenticatedSenderLoginMismatch: return sender_login_mismatch(s.what, f_, p_);
       case Restriction::Unknown: return config_error("unknown smtpd restriction: \"" + str::sanitize(s.name, 100) + "\"");
     }
     return {};

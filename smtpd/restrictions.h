@@ -23,6 +23,7 @@
 
 #include "lib/address/address.h"
 #include "lib/core/result.h"
+#include "lib/map/map.h"
 #include "lib/net/ip.h"
 #include "lib/map/map.h"
 #include "smtpd/dns_status.h"
@@ -58,6 +59,10 @@ enum class Restriction {
   CheckHeloAccess,
   CheckSenderAccess,
   CheckRecipientAccess,
+  RejectSenderLoginMismatch,  // and the three below: sender_login.h
+  RejectAuthenticatedSenderLoginMismatch,
+  RejectKnownSenderLoginMismatch,
+  RejectUnauthenticatedSenderLoginMismatch,
   Unknown,  // evaluated as a configuration error, as Postfix does
 };
 
@@ -92,6 +97,7 @@ struct RestrictionParams {
   bool parent_matches_subdomains = true;  // smtpd_access_maps in parent_domain_matches_subdomains
   std::string null_sender_key = "<>";     // smtpd_null_access_lookup_key
   std::string recipient_delimiter;
+  std::vector<std::shared_ptr<map::Table>> sender_login_maps;  // smtpd_sender_login_maps
 };
 
 
@@ -105,11 +111,13 @@ struct Facts {
   DnsStatus client_reverse_name_status = DnsStatus::NotLooked;  // PTR alone
   bool in_mynetworks = false;
   bool sasl_authenticated = false;      // the client authenticated with SMTP AUTH
+  std::string sasl_username;            // its login, when sasl_authenticated
   const std::string* helo = nullptr;
   DnsStatus helo_status = DnsStatus::NotLooked;  // MX, A or AAAA of the HELO name
   bool esmtp = false;
   bool pipelined = false;               // the client sent more before this reply
   const address::Address* sender = nullptr;
+  bool sender_local = false;            // sender's domain is ours (mydestination, myorigin, our literals)
   DnsStatus sender_domain = DnsStatus::NotLooked;
   const address::Address* recipient = nullptr;
   const Resolved* route = nullptr;      // of recipient

@@ -222,6 +222,7 @@ class Session {
   // that refuses the command, or "" to go on; they log as Postfix does.
   // Local submission is exempt from every list.
   Facts policy_facts(std::string_view command) const;
+  bool sender_is_local(const address::Address& a) const;
   void log_verdict(std::string_view stage, const Verdict& v, std::string_view rcpt = {});
   std::string policy_connect();
   std::string policy_helo(const std::string& helo);

@@ -1,9 +1,18 @@
 // The Session's hooks into the restriction lists (policy.h): what the
 // session knows becomes Facts, a Verdict becomes a reply and log lines.
+#include "lib/core/strings.h"
 #include "lib/log/log.h"
 #include "smtpd/session.h"
 
 namespace buzon::smtpd {
+
+// Postfix mail_addr_find's "local" test for smtpd_sender_login_maps: the
+// domain is $myorigin or one that resolves locally.
+bool Session::sender_is_local(const address::Address& a) const {
+  if (a.domain.empty()) return true;
+  const Policy& p = *s_.policy;
+  return p.is_local_domain(a.domain) || str::iequals(a.domain, p.rules.myorigin);
+}
 
 Facts Session::policy_facts(std::string_view command) const {
   Facts f;
@@ -14,10 +23,12 @@ Facts Session::policy_facts(std::string_view command) const {
   f.client_reverse_name_status = peer_.reverse_name_status;
   f.in_mynetworks = in_mynetworks_;
   f.sasl_authenticated = !sasl_user_.empty();
+  f.sasl_username = sasl_user_;
   f.helo = helo_.empty() ? nullptr : &helo_;
   f.esmtp = ehlo_;
   f.pipelined = pipelined_;
   f.sender = mail_ ? &mail_->sender : nullptr;
+  if (f.sender) f.sender_local = sender_is_local(*f.sender);
   f.command = command;
   return f;
 }
@@ -60,6 +71,7 @@ std::string Session::policy_mail(const address::Address& sender) {
   if (p.delay_reject) return "";
   Facts f = policy_facts("MAIL");
   f.sender = &sender;
+  f.sender_local = sender_is_local(sender);
   if (!dns_facts(f)) return "";
   Verdict v = check_sender(p, f);
   log_verdict("MAIL", v);

@@ -131,7 +131,7 @@ Context setup(const Args& args, const Spec& spec) {
   if (args.chroot && root)
     if (auto s = privilege::chroot_to(ctx.cf.get("queue_directory")); !s) log::fatal(s.error().message);
   if (args.unprivileged && root && !spec.keep_root)
-    if (auto s = privilege::drop_to(ctx.cf.get("mail_owner")); !s) log::fatal(s.error().message);
+    if (auto s = privilege::drop_to(ctx.cf.get(spec.owner_param)); !s) log::fatal(s.error().message);
   return ctx;
 }
 

@@ -58,6 +58,9 @@ struct Spec {
   std::function<int(Context&)> serve;
   // local keeps root to setuid per delivery; everyone else drops.
   bool keep_root = false;
+  // The main.cf parameter that names the account to drop to: authd has its
+  // own (auth_owner), so that only it can read the password databases.
+  const char* owner_param = "mail_owner";
 };
 
 // The master -> daemon command line, parsed. Options come first; the first

@@ -28,6 +28,9 @@ struct DbClose {
   void operator()(DB* db) const noexcept { db->close(db, 0); }
 };
 using DbPtr = std::unique_ptr<DB, DbClose>;
+struct CursorClose {
+  void operator()(DBC* c) const noexcept { c->close(c); }
+};
 
 // Error text comes back through return codes; keep libdb off stderr.
 void quiet(const DB_ENV*, const char*, const char*) {}
@@ -71,6 +74,27 @@ class HashTable final : public Table {
     auto v = get(k, false);
     if (!v || *v) return v;
     return get(k, true);
+  }
+
+  Status for_each(const Visitor& visit) override {
+    reopen_if_changed();
+    DBC* raw = nullptr;
+    if (int rc = db_->cursor(db_.get(), nullptr, &raw, 0); rc != 0) return Error{spec_ + ": cursor: " + db_strerror(rc)};
+    std::unique_ptr<DBC, CursorClose> cursor(raw);
+    for (;;) {
+      DBT dk, dv;
+      std::memset(&dk, 0, sizeof dk);
+      std::memset(&dv, 0, sizeof dv);
+      int rc = cursor->get(cursor.get(), &dk, &dv, DB_NEXT);
+      if (rc == DB_NOTFOUND) return {};
+      if (rc != 0) return Error{spec_ + ": read failed: " + db_strerror(rc)};
+      std::string_view key(static_cast<const char*>(dk.data), dk.size);
+      std::string_view value(static_cast<const char*>(dv.data), dv.size);
+      // Tables built by Postfix (postmap -N) hold the terminating nulls.
+      if (!key.empty() && key.back() == '\0') key.remove_suffix(1);
+      if (!value.empty() && value.back() == '\0') value.remove_suffix(1);
+      if (!visit(key, value)) return {};
+    }
   }
 
  private:

@@ -20,6 +20,7 @@
 #pragma once
 #include <sys/types.h>
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -51,6 +52,12 @@ class Table {
   // kKeyMax, which no table can hold); Error when the table cannot be read
   // now (callers defer, as Postfix does for an unavailable table).
   virtual Result<std::optional<std::string>> lookup(std::string_view key) = 0;
+  // Calls visit(key, value) for every entry, keys as stored, in no
+  // particular order, until visit returns false. For readers that must
+  // know what a whole table holds (authd: which kinds of secrets). Error:
+  // the type cannot list its entries (only hash: can), or a read failed.
+  using Visitor = std::function<bool(std::string_view key, std::string_view value)>;
+  virtual Status for_each(const Visitor& visit);
   // "type:name" as given to open().
   const std::string& spec() const { return spec_; }
   // Pattern tables (cidr:) match a whole key themselves: callers do not

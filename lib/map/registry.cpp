@@ -30,6 +30,8 @@ std::string Table::stored_key(std::string_view key) const {
   return fold_case_ ? str::lower(key) : std::string(key);
 }
 
+Status Table::for_each(const Visitor&) { return Error{spec_ + ": table type cannot list its entries"}; }
+
 Result<Spec> parse_spec(std::string_view spec) {
   size_t colon = spec.find(':');
   if (colon == std::string_view::npos || colon == 0)

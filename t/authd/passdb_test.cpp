@@ -4,6 +4,7 @@
 
 #include "authd/passdb.h"
 #include "lib/config/config.h"
+#include "lib/map/map.h"
 #include "t/cli/temp_dir.h"
 
 using namespace buzon;
@@ -92,8 +93,77 @@ TEST_CASE("passdb: auth_passdb setting", "[authd][passdb]") {
   REQUIRE(dbs.ok());
   CHECK((*dbs)[0]->name() == "system");
   CHECK((*dbs)[1]->name() == "passwd-file:/y");
+  REQUIRE(cf->set("auth_passdb", "hash:/etc/buzon/passdb system").ok());
+  dbs = passdbs_from(*cf, "");
+  REQUIRE(dbs.ok());
+  CHECK((*dbs)[0]->name() == "hash:/etc/buzon/passdb");
+  REQUIRE(cf->set("auth_passdb", "hash:relative").ok());
+  CHECK_FALSE(passdbs_from(*cf, "").ok());
   REQUIRE(cf->set("auth_passdb", "ldap:/z").ok());
   CHECK_FALSE(passdbs_from(*cf, "").ok());
   REQUIRE(cf->set("auth_passdb", "passwd-file:relative").ok());
   CHECK_FALSE(passdbs_from(*cf, "").ok());
+}
+
+TEST_CASE("passdb: hash: table built by buzon map", "[authd][passdb]") {
+  test::TempDir dir;
+  std::string path = dir.path + "/passdb";
+  auto db = hash_passdb("hash:" + path);
+  // No .db yet: a temporary failure, never "no such user".
+  CHECK_FALSE(db->lookup("alice").ok());
+  CHECK_FALSE(db->secrets(true).clear_text);
+
+  auto hash = password::hash(password::Scheme::Sha512Crypt, "pw-alice");
+  REQUIRE(hash.ok());
+  std::ofstream(path) << "alice " << password::format(*hash) << ":1000:1000::/home/alice::\n"
+                      << "Bob {SHA256-CRYPT}" << password::hash(password::Scheme::Sha256Crypt, "pw-bob")->data << "\n"
+                      << "broken {MD4}x\n";
+  const auto* type = map::find_type("hash");
+  REQUIRE(type->build(path, map::Syntax::Map, false, nullptr).ok());  // buzon map -f: keep case
+  auto a = db->lookup("alice");
+  REQUIRE(a.ok());
+  REQUIRE(a->has_value());
+  CHECK((*a)->user == "alice");
+  CHECK(password::verify((*a)->password, "pw-alice", false));
+  CHECK_FALSE(password::verify((*a)->password, "wrong", false));
+  // Logins are exact, as in passwd-file.
+  CHECK(db->lookup("Bob")->has_value());
+  CHECK_FALSE(db->lookup("bob")->has_value());
+  CHECK_FALSE(db->lookup("ALICE")->has_value());
+  // A malformed entry is that user locked out, not an error for everyone.
+  auto broken = db->lookup("broken");
+  REQUIRE(broken.ok());
+  CHECK_FALSE(broken->has_value());
+  CHECK_FALSE(db->lookup("mallory")->has_value());
+  CHECK_FALSE(db->lookup("a:b")->has_value());
+  CHECK_FALSE(db->lookup(std::string(kLoginMax + 1, 'a'))->has_value());
+  CHECK_FALSE(db->secrets(true).clear_text);
+  CHECK_FALSE(db->secrets(true).scram_sha256);
+
+  // A rebuild with a clear-text entry is seen by lookups and by secrets().
+  std::ofstream(path, std::ios::app) << "carol {PLAIN}pw-carol\n";
+  REQUIRE(type->build(path, map::Syntax::Map, false, nullptr).ok());
+  CHECK(db->lookup("carol")->has_value());
+  CHECK(db->secrets(true).clear_text);
+  CHECK(db->secrets(true).scram_sha256);
+  CHECK_FALSE(db->secrets(false).clear_text);
+}
+
+TEST_CASE("passdb: system database rereads a changed shadow file it may read", "[authd][passdb]") {
+  test::TempDir dir;
+  std::string shadow = dir.path + "/shadow";
+  auto first = password::hash(password::Scheme::Sha512Crypt, "first");
+  auto second = password::hash(password::Scheme::Sha512Crypt, "second-longer");
+  REQUIRE(first.ok());
+  REQUIRE(second.ok());
+  std::string text = "root:" + first->data + ":19000:0:99999:7:::\n";
+  std::ofstream(shadow) << text;
+  auto db = system_passdb(text, shadow);
+  CHECK(password::verify((*db->lookup("root"))->password, "first", false));
+  // passwd(1) replaces the file: the new hash is used without a restart.
+  std::ofstream(shadow) << "root:" << second->data << ":19001:0:99999:7:::\n";
+  CHECK(password::verify((*db->lookup("root"))->password, "second-longer", false));
+  // A file that cannot be read any more leaves the last copy in use.
+  std::remove(shadow.c_str());
+  CHECK(password::verify((*db->lookup("root"))->password, "second-longer", false));
 }

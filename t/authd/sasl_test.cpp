@@ -35,7 +35,8 @@ Fixture& fixture() {
     std::ofstream(fx->path) << "alice:" << password::format(*sha) << ":1:1::/h::\n"
                             << "bob:{PLAIN}bob-pw:1:1::/h::\n"
                             << "carol:" << password::format(*scram) << ":1:1::/h::\n"
-                            << "dave:" << password::format(*argon) << ":1:1::/h::\n";
+                            << "dave:" << password::format(*argon) << ":1:1::/h::\n"
+                            << "erin:{PLAIN}pass\xc2\xa0word:1:1::/h::\n";  // U+00A0 NO-BREAK SPACE
     std::vector<std::unique_ptr<Passdb>> dbs;
     dbs.push_back(passwd_file_passdb(fx->path));
     auto e = Engine::create(std::move(dbs), {"PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-1", "SCRAM-SHA-256"}, true,
@@ -226,4 +227,18 @@ TEST_CASE("sasl: protocol errors", "[authd][sasl]") {
   r = conv.handle(m, now);
   CHECK(r.close);
   CHECK(r.message.get("status") == "4");
+}
+
+TEST_CASE("sasl: passwords are the client's bytes, without SASLprep (as Cyrus and Dovecot)", "[authd][sasl]") {
+  BanList bans(100, 60s, 60s);
+  // The exact UTF-8 bytes work with every mechanism.
+  for (std::string mech : {"PLAIN", "SCRAM-SHA-256", "CRAM-MD5"}) {
+    INFO(mech);
+    CHECK(authenticate(mech, "erin", "pass\xc2\xa0word", bans).status == 0);
+  }
+  // What RFC 4013 would make of it (U+00A0 mapped to U+0020) is another
+  // password: a SASLprep-ing client fails, as it does against Cyrus and
+  // Dovecot, whose SCRAM secrets (doveadm pw) hash the raw bytes.
+  CHECK(authenticate("SCRAM-SHA-256", "erin", "pass word", bans).status == 5);
+  CHECK(authenticate("PLAIN", "erin", "pass word", bans).status == 5);
 }

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <map>
 #include <string>
 
 #include "lib/file/file.h"
@@ -156,4 +157,25 @@ TEST_CASE("map: hash -f keeps case in stored keys", "[map]") {
   REQUIRE(t.ok());
   CHECK(get(**t, "CaSe") == "v");
   CHECK(get(**t, "case") == std::nullopt);
+}
+
+TEST_CASE("map: hash lists every entry with for_each, other types refuse", "[map]") {
+  TempDir d;
+  std::string p = d.dir + "/m";
+  REQUIRE(file::write_atomic(p, "a 1\nB 2\nc 3\n"));
+  REQUIRE(map::find_type("hash")->build(p, map::Syntax::Map, true, nullptr));
+  auto t = map::open("hash:" + p);
+  REQUIRE(t.ok());
+  std::map<std::string, std::string> seen;
+  REQUIRE((*t)->for_each([&](std::string_view k, std::string_view v) {
+    seen.emplace(std::string(k), std::string(v));
+    return true;
+  }));
+  CHECK(seen == std::map<std::string, std::string>{{"a", "1"}, {"b", "2"}, {"c", "3"}});
+  int visited = 0;
+  REQUIRE((*t)->for_each([&](std::string_view, std::string_view) { return ++visited < 2; }));
+  CHECK(visited == 2);  // stops when the visitor says so
+  auto s = map::open("static:x");
+  REQUIRE(s.ok());
+  CHECK_FALSE((*s)->for_each([](std::string_view, std::string_view) { return true; }).ok());
 }
