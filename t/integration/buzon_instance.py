@@ -4,6 +4,7 @@ Creates an instance with `buzon init` in a temporary folder on free ports,
 starts it with `buzon start`, and stops and removes it on exit. Waits poll
 for an outcome with a deadline; nothing sleeps for a fixed time.
 """
+import fcntl
 import os
 import random
 import shutil
@@ -41,6 +42,33 @@ def wait_for(what, predicate, timeout=10.0, interval=0.02):
         time.sleep(interval)
 
 
+def reserve_port_base():
+    """A port base no other test holds, as (lock fd, base).
+
+    Tests run in parallel and an instance binds its ports only at start,
+    so a free-port check alone lets two tests pick the same base; the
+    flock on a file per base, held until close(), makes the choice
+    exclusive across processes."""
+    lock_dir = os.path.join(tempfile.gettempdir(), "buzon-it-ports")
+    os.makedirs(lock_dir, exist_ok=True)
+    try:
+        os.chmod(lock_dir, 0o1777)  # shared by root's and users' test runs
+    except OSError:
+        pass
+    for _ in range(200):
+        base = random.randrange(10000, 31700, 100)
+        fd = os.open(os.path.join(lock_dir, str(base)), os.O_RDONLY | os.O_CREAT, 0o666)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            continue
+        if all(port_free(base + n) for n in (25, 110, 143, 465, 587, 993, 995)):
+            return fd, base
+        os.close(fd)
+    raise AssertionError("no free port base in 10000-31700")
+
+
 class Instance:
     def __init__(self, users=("alice", "bob"), domain="example.test"):
         self.dir = tempfile.mkdtemp(prefix="buzon-it-")
@@ -49,10 +77,7 @@ class Instance:
         # Below Linux's ephemeral range (32768-60999): a listening port up
         # there can be taken at any moment by some client's outgoing
         # connection. The highest service port is base + 995.
-        for _ in range(50):
-            base = random.randrange(10000, 31700, 100)
-            if all(port_free(base + n) for n in (25, 110, 143, 465, 587, 993, 995)):
-                break
+        self.port_lock, base = reserve_port_base()
         self.port_base = base
         self.smtp_port = base + 25
         self.domain = domain
@@ -120,6 +145,9 @@ class Instance:
             if reports:
                 raise AssertionError("sanitizer reports from the daemons:\n" + "\n".join(reports)[-8000:])
         finally:
+            if self.port_lock is not None:
+                os.close(self.port_lock)
+                self.port_lock = None
             if os.environ.get("BUZON_KEEP"):
                 print("kept instance in", self.dir, file=sys.stderr)
             else:
