@@ -70,7 +70,7 @@ def reserve_port_base():
 
 
 class Instance:
-    def __init__(self, users=("alice", "bob"), domain="example.test"):
+    def __init__(self, users=("alice", "bob"), domain="example.test", add_missing_headers=True):
         self.dir = tempfile.mkdtemp(prefix="buzon-it-")
         os.chmod(self.dir, 0o755)
         self.root = os.path.join(self.dir, "inst")
@@ -96,6 +96,11 @@ class Instance:
         # Hermetic: no DNS but a server a test starts itself (t/integration/
         # dns_server.py), so clients are "unknown" unless a test asks.
         self.run("conf", "-e", "smtpd_peername_lookup=no")
+        # Tests that compare a message byte for byte turn off what Postfix's
+        # default does for a client on 127.0.0.1: adding a missing Date:,
+        # Message-ID: and From: (header_rewrite.py tests that).
+        if not add_missing_headers:
+            self.run("conf", "-e", "local_header_rewrite_clients=")
 
     # --- commands
     def env(self):

@@ -17,7 +17,7 @@ BODY = ("Subject: first\r\nFrom: alice@example.test\r\nTo: bob@example.test\r\n"
 
 
 def test_smtplib_to_mbox():
-    with Instance() as inst:
+    with Instance(add_missing_headers=False) as inst:
         inst.start()
         with smtplib.SMTP("127.0.0.1", inst.smtp_port, timeout=10) as s:
             code, _ = s.ehlo("client.example.test")
