@@ -77,6 +77,7 @@ int serve(daemon::Context& ctx) {
   std::unique_ptr<dns::Resolver> resolver;
   if (!local) {
     dns::Config dc;
+    dc.hosts_file = settings.peername_hosts_file;
     for (const auto& server_item : settings.dns_servers) dc.servers += (dc.servers.empty() ? "" : ",") + server_item;
     auto r = dns::Resolver::create(loop, dc);
     if (!r) log::fatal(r.error().message);

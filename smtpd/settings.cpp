@@ -35,6 +35,10 @@ Result<Settings> load_settings(const config::MainCf& cf) {
   s.local_recipients = std::make_shared<LocalRecipients>(cf.get_list("local_recipient_maps"));
   s.peername_lookup = cf.get_bool("smtpd_peername_lookup");
   s.dns_servers = cf.get_list("dns_servers");
+  const auto host_lookup = cf.get("smtpd_peername_host_lookup");
+  if (host_lookup != "native" && host_lookup != "dns")
+    return Error{"bad smtpd_peername_host_lookup value: " + str::sanitize(host_lookup) + " (native or dns)"};
+  s.peername_hosts_file = host_lookup == "native";
 
   s.line_limit = clamp_to<size_t>(cf.get_int("line_length_limit"));
   // Every queue file holds at most queue::kRecipientsMax recipients, so that

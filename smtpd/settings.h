@@ -70,6 +70,7 @@ struct Settings {
   int client_limit = 1000;                      // smtpd_process_client_limit
   std::shared_ptr<const Policy> policy;         // restrictions, mynetworks, our domains
   bool peername_lookup = true;                  // smtpd_peername_lookup
+  bool peername_hosts_file = true;              // smtpd_peername_host_lookup = native
   std::vector<std::string> dns_servers;         // dns_servers; empty: /etc/resolv.conf
   // Set by serve() for network services; null (unit tests, local
   // submission): DNS restrictions find nothing to reject.

@@ -124,6 +124,7 @@ constexpr ParamDef kParams[] = {
     {"smtpd_helo_restrictions", "", T::List, "Optional restrictions that the SMTP server applies in the context of a client HELO or EHLO command."},
     {"smtpd_junk_command_limit", "100", T::Int, "The number of junk commands (NOOP, VRFY, ETRN or RSET) that a remote SMTP client can send before the server starts to count them as errors."},
     {"smtpd_null_access_lookup_key", "<>", T::String, "The lookup key to be used in SMTP access tables instead of the null sender address."},
+    {"smtpd_peername_host_lookup", "native", T::String, "Where smtpd looks up a client's name: native (the hosts file /etc/hosts, then DNS, as the C library's resolver answers Postfix) or dns (DNS only); the DNS restrictions always ask DNS."},
     {"smtpd_peername_lookup", "yes", T::Bool, "Look up the client hostname at connect time (reverse, then forward-confirmed); when no, every client is unknown."},
     {"smtpd_process_client_limit", "1000", T::Int, "The maximal number of SMTP sessions that one smtpd process serves at the same time."},
     {"smtpd_recipient_limit", "1000", T::Int, "The maximal number of recipients that the SMTP server accepts per message delivery request."},

@@ -57,6 +57,7 @@ void domain_step(DomainQuery* q) {
 struct NameQuery {
   ares_channel channel;
   net::IpAddr addr;
+  bool hosts_file;
   ClientName result;
   std::function<void(ClientName)> done;
 };
@@ -119,30 +120,71 @@ bool plausible_name(const std::string& name) {
   return true;
 }
 
-void reverse_answer(void* arg, int status, int, unsigned char* abuf, int alen) {
-  std::unique_ptr<NameQuery> q(static_cast<NameQuery*>(arg));
-  if (status == ARES_EDESTRUCTION || status == ARES_ECANCELLED) return;
-  hostent* h = nullptr;
-  if (status == ARES_SUCCESS &&
-      ares_parse_ptr_reply(abuf, alen, q->addr.bytes.data(), static_cast<int>(q->addr.size()),
-                           q->addr.is_v4() ? AF_INET : AF_INET6, &h) != ARES_SUCCESS)
-    status = ARES_ENODATA;  // an answer without a usable PTR record
-  if (status != ARES_SUCCESS || !h || !h->h_name) {
+int family(const net::IpAddr& a) { return a.is_v4() ? AF_INET : AF_INET6; }
+
+// The forward confirmation of result.reverse_name: the hosts file when it
+// knows the name (its answer is final, as with nsswitch), DNS otherwise.
+void confirm(std::unique_ptr<NameQuery> q) {
+  if (q->hosts_file) {
+    hostent* h = nullptr;
+    if (ares_gethostbyname_file(q->channel, q->result.reverse_name.c_str(), family(q->addr), &h) == ARES_SUCCESS && h) {
+      bool match = false;
+      for (char** a = h->h_addr_list; a && *a && !match; ++a)
+        match = std::memcmp(*a, q->addr.bytes.data(), q->addr.size()) == 0;
+      ares_free_hostent(h);
+      q->result.status = match ? Status::Found : Status::NotFound;
+      if (match) q->result.name = q->result.reverse_name;
+      return finish(std::move(q));
+    }
     if (h) ares_free_hostent(h);
-    q->result.reverse_status = q->result.status = status_of(status == ARES_SUCCESS ? ARES_ENODATA : status);
-    return finish(std::move(q));
   }
-  std::string name = canonical(h->h_name);
-  ares_free_hostent(h);
+  NameQuery* raw = q.release();
+  ares_query(raw->channel, raw->result.reverse_name.c_str(), ns_c_in, raw->addr.is_v4() ? ns_t_a : ns_t_aaaa,
+             forward_answer, raw);
+}
+
+// A PTR answer's name, from DNS or the hosts file: confirmed next when it
+// can be a host name at all.
+void take_reverse_name(std::unique_ptr<NameQuery> q, const char* h_name) {
+  std::string name = canonical(h_name);
   if (!plausible_name(name) || net::parse_ip(name)) {
     q->result.reverse_status = q->result.status = Status::NotFound;
     return finish(std::move(q));
   }
   q->result.reverse_status = Status::Found;
   q->result.reverse_name = name;
-  NameQuery* raw = q.release();
-  ares_query(raw->channel, raw->result.reverse_name.c_str(), ns_c_in, raw->addr.is_v4() ? ns_t_a : ns_t_aaaa,
-             forward_answer, raw);
+  confirm(std::move(q));
+}
+
+void reverse_answer(void* arg, int status, int, unsigned char* abuf, int alen) {
+  std::unique_ptr<NameQuery> q(static_cast<NameQuery*>(arg));
+  if (status == ARES_EDESTRUCTION || status == ARES_ECANCELLED) return;
+  hostent* h = nullptr;
+  if (status == ARES_SUCCESS &&
+      ares_parse_ptr_reply(abuf, alen, q->addr.bytes.data(), static_cast<int>(q->addr.size()), family(q->addr),
+                           &h) != ARES_SUCCESS)
+    status = ARES_ENODATA;  // an answer without a usable PTR record
+  if (status != ARES_SUCCESS || !h || !h->h_name) {
+    if (h) ares_free_hostent(h);
+    q->result.reverse_status = q->result.status = status_of(status == ARES_SUCCESS ? ARES_ENODATA : status);
+    return finish(std::move(q));
+  }
+  std::string name = h->h_name;
+  ares_free_hostent(h);
+  take_reverse_name(std::move(q), name.c_str());
+}
+
+void reverse_by_dns(NameQuery* q) {
+  ares_query(q->channel, reverse_domain(q->addr).c_str(), ns_c_in, ns_t_ptr, reverse_answer, q);
+}
+
+// The hosts file's answer for the address (the channel's lookup order is
+// "f", so ares_gethostbyaddr reads only the file); DNS when it has none.
+void hosts_file_reverse_answer(void* arg, int status, int, hostent* h) {
+  std::unique_ptr<NameQuery> q(static_cast<NameQuery*>(arg));
+  if (status == ARES_EDESTRUCTION || status == ARES_ECANCELLED) return;
+  if (status != ARES_SUCCESS || !h || !h->h_name) return reverse_by_dns(q.release());
+  take_reverse_name(std::move(q), h->h_name);
 }
 
 }  // namespace
@@ -150,15 +192,17 @@ void reverse_answer(void* arg, int status, int, unsigned char* abuf, int alen) {
 Result<std::unique_ptr<Resolver>> Resolver::create(event::Loop& loop, const Config& config) {
   static const int init = ares_library_init(ARES_LIB_INIT_ALL);
   if (init != ARES_SUCCESS) return Error{std::string("c-ares: ") + ares_strerror(init)};
-  std::unique_ptr<Resolver> r(new Resolver(loop));
+  std::unique_ptr<Resolver> r(new Resolver(loop, config.hosts_file));
   ares_options o{};
   o.sock_state_cb = &Resolver::sock_state;
   o.sock_state_cb_data = r.get();
   o.timeout = static_cast<int>(config.timeout.count());
   o.tries = config.tries;
-  // DNS only, never /etc/hosts: the restrictions are about what DNS says.
-  char dns_only[] = "b";
-  o.lookups = dns_only;
+  // Only ares_gethostbyaddr follows the lookup order, and only
+  // client_name's hosts-file step calls it; every DNS question goes
+  // through ares_query, which never reads /etc/hosts.
+  char hosts_file_only[] = "f";
+  o.lookups = hosts_file_only;
   int mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_LOOKUPS;
   int rc = ares_init_options(&r->channel_, &o, mask);
   if (rc != ARES_SUCCESS) return Error{std::string("c-ares init: ") + ares_strerror(rc)};
@@ -223,8 +267,12 @@ void Resolver::domain_exists(const std::string& name, std::function<void(Status)
 }
 
 void Resolver::client_name(const net::IpAddr& addr, std::function<void(ClientName)> done) {
-  auto* q = new NameQuery{channel_, addr, {}, std::move(done)};
-  ares_query(channel_, reverse_domain(addr).c_str(), ns_c_in, ns_t_ptr, reverse_answer, q);
+  auto* q = new NameQuery{channel_, addr, hosts_file_, {}, std::move(done)};
+  if (hosts_file_)
+    ares_gethostbyaddr(channel_, addr.bytes.data(), static_cast<int>(addr.size()), family(addr),
+                       hosts_file_reverse_answer, q);
+  else
+    reverse_by_dns(q);
   schedule_timer();
 }
 

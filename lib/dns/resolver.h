@@ -3,9 +3,10 @@
 // loop, so one slow name server delays only the sessions that wait for it.
 //
 // Name servers: Config::servers ("127.0.0.1:5353,[::1]:53", the main.cf
-// parameter dns_servers) or, when empty, those of /etc/resolv.conf. Only
-// DNS is asked, never /etc/hosts. Tests point dns_servers at a dnsmasq of
-// their own.
+// parameter dns_servers) or, when empty, those of /etc/resolv.conf. The
+// restrictions' questions go to DNS only; a client's name may come from
+// the hosts file first (Config::hosts_file), as the C library's resolver
+// gives it to Postfix. Tests point dns_servers at a dnsmasq of their own.
 //
 // LIMITS  Config::timeout per try and Config::tries tries per server (each
 //         query gives up after at most about timeout * 2^tries per server);
@@ -34,6 +35,10 @@ struct Config {
   std::string servers;                          // "" for /etc/resolv.conf
   std::chrono::milliseconds timeout{2000};      // per try
   int tries = 2;
+  // client_name() asks the hosts file (/etc/hosts) before DNS, for the
+  // PTR step and for the forward confirmation, like nsswitch's usual
+  // "hosts: files dns".
+  bool hosts_file = false;
 };
 
 // What the client's address says about its name (Postfix smtpd_peer.c).
@@ -63,12 +68,13 @@ class Resolver {
   void client_name(const net::IpAddr& addr, std::function<void(ClientName)> done);
 
  private:
-  explicit Resolver(event::Loop& loop) : loop_(loop) {}
+  Resolver(event::Loop& loop, bool hosts_file) : loop_(loop), hosts_file_(hosts_file) {}
   static void sock_state(void* self, int fd, int readable, int writable);
   void on_socket(int fd, short what);
   void schedule_timer();
 
   event::Loop& loop_;
+  const bool hosts_file_;
   ares_channeldata* channel_ = nullptr;
   std::map<int, std::unique_ptr<event::Event>> sockets_;
   std::unique_ptr<event::Event> timer_;

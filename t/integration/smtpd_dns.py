@@ -35,6 +35,7 @@ def configure(inst, servers, **extra):
     settings = {
         "dns_servers": servers,
         "smtpd_peername_lookup": "yes",
+        "smtpd_peername_host_lookup": "dns",  # 127.0.0.1 is in /etc/hosts
         "mynetworks": "10.0.0.0/8",
         "relay_domains": "good.example, nx.example",
         "smtpd_relay_restrictions": "permit_mynetworks, reject_unauth_destination",
@@ -108,5 +109,32 @@ def test_dns_temporary_failure_is_never_permanent():
             (554, "5.7.1 <alice@example.test>: Recipient address rejected: Access denied")
 
 
+def hosts_file_names(addr):
+    names = []
+    with open("/etc/hosts") as f:
+        for line in f:
+            fields = line.split("#")[0].split()
+            if fields and fields[0] == addr:
+                names += [n.lower() for n in fields[1:]]
+    return names
+
+
+def test_client_name_from_hosts_file():
+    # smtpd_peername_host_lookup = native (the default): 127.0.0.1 gets its
+    # /etc/hosts name without a name server, as Postfix gets it from the C
+    # library; the DNS restrictions still ask (the dead) DNS.
+    names = hosts_file_names("127.0.0.1")
+    assert names, "/etc/hosts has no name for 127.0.0.1"
+    dead = "127.0.0.1:%d" % free_udp_port()
+    with Instance() as inst:
+        configure(inst, dead, smtpd_client_restrictions="", smtpd_peername_host_lookup="native")
+        inst.start()
+        assert rcpt(inst, "a@good.example", "alice@example.test", helo="[127.0.0.1]") == \
+            (450, "4.1.8 <a@good.example>: Sender address rejected: Domain not found")
+        inst.stop()
+        log = inst.maillog()
+        assert any("connect from %s[127.0.0.1]" % n in log for n in names), (names, log[-2000:])
+
+
 if __name__ == "__main__":
-    main([test_dns_restrictions, test_dns_temporary_failure_is_never_permanent])
+    main([test_dns_restrictions, test_dns_temporary_failure_is_never_permanent, test_client_name_from_hosts_file])

@@ -24,10 +24,12 @@ struct Harness {
   int pending = 0;
   event::Event deadline{loop, -1, 0, [this](short) { loop.stop(); }};
 
-  explicit Harness(const std::string& servers, std::chrono::milliseconds timeout = std::chrono::milliseconds(2000)) {
+  explicit Harness(const std::string& servers, std::chrono::milliseconds timeout = std::chrono::milliseconds(2000),
+                   bool hosts_file = false) {
     dns::Config c;
     c.servers = servers;
     c.timeout = timeout;
+    c.hosts_file = hosts_file;
     auto r = dns::Resolver::create(loop, c);
     REQUIRE(r.ok());
     resolver = std::move(*r);
@@ -101,6 +103,33 @@ TEST_CASE("dns: a server that does not answer is TempFail, never NotFound", "[dn
   REQUIRE(c);
   CHECK(c->status == dns::Status::TempFail);
   CHECK(c->reverse_status == dns::Status::TempFail);
+}
+
+TEST_CASE("dns: with hosts_file, a client's name comes from /etc/hosts before DNS", "[dns]") {
+  // Debian's /etc/hosts always maps 127.0.0.1 to localhost. The name
+  // server does not answer: a name found means DNS was not needed, for the
+  // PTR step nor for the confirmation.
+  Harness h("127.0.0.1:" + std::to_string(test::Dnsmasq::free_udp_port()), std::chrono::milliseconds(200), true);
+  auto c = h.client("127.0.0.1");
+  REQUIRE(c);
+  CHECK(c->status == dns::Status::Found);
+  CHECK(c->reverse_status == dns::Status::Found);
+  CHECK(c->name == c->reverse_name);
+  CHECK_FALSE(c->name.empty());
+  // An address the file does not know goes on to DNS, which fails here.
+  auto other = h.client("192.0.2.77");
+  REQUIRE(other);
+  CHECK(other->status == dns::Status::TempFail);
+}
+
+TEST_CASE("dns: with hosts_file, an address the file does not know is asked of DNS", "[dns]") {
+  test::Dnsmasq ns(kRecords);
+  Harness h(ns.server(), std::chrono::milliseconds(2000), true);
+  auto c = h.client("127.0.0.2");  // liar.example.org, which maps elsewhere
+  REQUIRE(c);
+  CHECK(c->reverse_status == dns::Status::Found);
+  CHECK(c->reverse_name == "liar.example.org");
+  CHECK(c->status == dns::Status::NotFound);
 }
 
 TEST_CASE("dns: lookups pending when the resolver goes are never answered", "[dns]") {
