@@ -62,7 +62,7 @@ int serve(daemon::Context& ctx) {
   const bool local = ctx.type == "unix";
 
   event::Loop loop;
-  queue::CommitPool commits(loop, settings.queue_dir);
+  queue::CommitPool commits(loop);
   // Declared before the connections: they tell it goodbye as they go.
   std::unique_ptr<anvil::Client> anvil;
   settings.service = ctx.service;

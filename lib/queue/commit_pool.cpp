@@ -5,16 +5,14 @@
 
 #include <cerrno>
 
-#include "lib/file/file.h"
 
 namespace buzon::queue {
 
-CommitPool::CommitPool(event::Loop& loop, std::string queue_dir, unsigned threads)
-    : loop_(loop), queue_dir_(std::move(queue_dir)), wake_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
+CommitPool::CommitPool(event::Loop& loop, unsigned threads)
+    : loop_(loop), wake_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
   wake_ev_ = std::make_unique<event::Event>(loop_, wake_.get(), EV_READ | EV_PERSIST, [this](short) { on_finished(); });
   wake_ev_->add();
   for (unsigned i = 0; i < std::max(1u, threads); ++i) threads_.emplace_back([this] { work(); });
-  threads_.emplace_back([this] { sync_dir(); });
 }
 
 CommitPool::~CommitPool() {
@@ -24,15 +22,7 @@ CommitPool::~CommitPool() {
     waiting_.clear();  // never started: each Writer removes its tmp/ file
   }
   work_cv_.notify_all();
-  std::thread syncer = std::move(threads_.back());
-  threads_.pop_back();
   for (auto& t : threads_) t.join();
-  {
-    std::lock_guard lock(mu_);
-    workers_gone_ = true;
-  }
-  sync_cv_.notify_all();
-  syncer.join();
 }
 
 CommitPool::Ticket CommitPool::commit(Writer&& w, Done done) {
@@ -56,42 +46,15 @@ void CommitPool::work() {
       job = std::move(waiting_.front());
       waiting_.pop_front();
     }
-    job->status = job->writer.seal();
-    if (!job->status) {
-      std::vector<std::unique_ptr<Job>> one;
-      one.push_back(std::move(job));
-      finish(std::move(one));
-      continue;
-    }
-    {
-      std::lock_guard lock(mu_);
-      sealed_.push_back(std::move(job));
-    }
-    sync_cv_.notify_one();
+    job->status = job->writer.commit();
+    finish(std::move(job));
   }
 }
 
-void CommitPool::sync_dir() {
-  for (;;) {
-    std::vector<std::unique_ptr<Job>> batch;
-    {
-      std::unique_lock lock(mu_);
-      // Sealed jobs are synced even when stopping: their files are complete.
-      sync_cv_.wait(lock, [this] { return !sealed_.empty() || workers_gone_; });
-      if (sealed_.empty()) return;
-      batch.swap(sealed_);
-    }
-    // Every rename in this batch happened before this fsync started.
-    Status s = file::fsync_dir(queue_dir_ + "/incoming");
-    for (auto& j : batch) j->status = s;
-    finish(std::move(batch));
-  }
-}
-
-void CommitPool::finish(std::vector<std::unique_ptr<Job>> jobs) {
+void CommitPool::finish(std::unique_ptr<Job> job) {
   {
     std::lock_guard lock(mu_);
-    for (auto& j : jobs) finished_.push_back(std::move(j));
+    finished_.push_back(std::move(job));
   }
   uint64_t one = 1;
   ssize_t n = ::write(wake_.get(), &one, sizeof one);

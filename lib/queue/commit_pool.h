@@ -1,11 +1,9 @@
 // CommitPool - commits queue files off the event loop, with group commit.
-// Writer::commit() costs two fsyncs (the file, then incoming/ after the
-// rename), about 2 ms each on an ordinary disk; done inline they stall
-// every other session of the process. Here the file fsyncs run on worker
-// threads in parallel (the filesystem folds concurrent fsyncs into one
-// journal commit), and one fsync of incoming/ covers every rename finished
-// before it started. The 250 reply waits for done(ok), so the guarantee is
-// unchanged: 250 means the file and its name are on disk.
+// Writer::commit() costs an fsync, about 2 ms on an ordinary disk; done
+// inline it stalls every other session of the process. Here the commits
+// run on worker threads in parallel, and the filesystem folds concurrent
+// fsyncs into one journal commit. The 250 reply waits for done(ok), so the
+// guarantee is unchanged: 250 means the file and its name are on disk.
 //
 // Threads touch only the Writers handed to them; done callbacks run on the
 // loop's thread.
@@ -32,7 +30,7 @@ class CommitPool {
   using Ticket = uint64_t;
   static constexpr unsigned kDefaultThreads = 8;
 
-  CommitPool(event::Loop& loop, std::string queue_dir, unsigned threads = kDefaultThreads);
+  explicit CommitPool(event::Loop& loop, unsigned threads = kDefaultThreads);
   // Waits for the commits in flight (they complete; their done is not
   // called); commits not yet started are abandoned (their tmp/ files removed).
   ~CommitPool();
@@ -52,25 +50,21 @@ class CommitPool {
     Writer writer;
     Status status;
   };
-  void work();       // worker threads: seal (fsync + rename)
-  void sync_dir();   // one thread: fsync incoming/ for batches of sealed jobs
-  void finish(std::vector<std::unique_ptr<Job>> jobs);  // from any thread
+  void work();  // worker threads: Writer::commit()
+  void finish(std::unique_ptr<Job> job);  // from a worker thread
   void on_finished(); // on the loop: run done callbacks
 
   event::Loop& loop_;
-  std::string queue_dir_;
   Fd wake_;  // eventfd: finished jobs are waiting for the loop
   std::unique_ptr<event::Event> wake_ev_;
   Ticket next_ticket_ = 1;
   std::unordered_map<Ticket, Done> pending_;  // loop thread only
 
   std::mutex mu_;
-  std::condition_variable work_cv_, sync_cv_;
-  bool stopping_ = false;      // workers: finish the job in hand, then exit
-  bool workers_gone_ = false;  // dir syncer: sync what is sealed, then exit
-  std::deque<std::unique_ptr<Job>> waiting_;        // not started
-  std::vector<std::unique_ptr<Job>> sealed_;        // renamed, incoming/ not yet fsync'ed
-  std::vector<std::unique_ptr<Job>> finished_;      // for the loop
+  std::condition_variable work_cv_;
+  bool stopping_ = false;  // workers: finish the job in hand, then exit
+  std::deque<std::unique_ptr<Job>> waiting_;    // not started
+  std::vector<std::unique_ptr<Job>> finished_;  // for the loop
   std::vector<std::thread> threads_;
 };
 

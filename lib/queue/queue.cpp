@@ -253,24 +253,18 @@ Status Writer::append(std::string_view bytes) {
 }
 
 Status Writer::commit() {
-  if (auto s = seal(); !s) return s;
-  // The rename itself must be durable before the client hears 250.
-  return file::fsync_dir(queue_dir_ + "/incoming");
-}
-
-Status Writer::seal() {
   if (!in_content_) return Error{"queue file " + id_ + ": commit before content"};
   char end[kEndRecordSize + 1];
   std::snprintf(end, sizeof end, "E20:%020llu\n", content_size_);
   buf_.append(end, kEndRecordSize);
   if (auto s = flush(); !s) return s;
-  if (::fsync(fd_.get()) < 0) return sys_error("fsync queue file " + id_);
   std::string from = path(queue_dir_, "tmp", id_);
   std::string to = path(queue_dir_, "incoming", id_);
   // RENAME_NOREPLACE: never overwrite another message with the same ID.
   if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) < 0)
     return sys_error("rename " + from);
-  committed_ = true;
+  committed_ = true;  // the name is incoming/ID now: nothing to remove from tmp/
+  if (::fsync(fd_.get()) < 0) return sys_error("fsync queue file " + id_);
   return {};
 }
 

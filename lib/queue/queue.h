@@ -110,13 +110,15 @@ class Writer {
   Status begin_content();
   Status append(std::string_view bytes);
   unsigned long long content_size() const { return content_size_; }
-  // Writes the end record, fsyncs, renames tmp/ID to incoming/ID and fsyncs
-  // incoming/. After success the message is durable.
+  // Writes the end record, renames tmp/ID to incoming/ID and fsyncs the
+  // file. After success the message is durable, its name included: the
+  // rename changed the file's inode in the journal transaction that the
+  // fsync commits (ext4, XFS and btrfs; local's Maildir delivery relies on
+  // the same), so incoming/ needs no fsync of its own. Between the rename
+  // and the fsync qmgr may already see the complete file and deliver it;
+  // when the fsync then fails the client hears 4xx and may send it again:
+  // a duplicate at worst, never a loss.
   Status commit();
-  // commit() without the last step: the file is complete, fsync'ed and in
-  // incoming/, but durable only once incoming/ is fsync'ed (by the caller,
-  // who may cover many messages with one fsync: lib/queue/commit_pool.h).
-  Status seal();
 
  private:
   Writer(std::string queue_dir, std::string id, Fd fd);

@@ -73,7 +73,7 @@ struct End {
 struct Rig {
   Fixture& f;
   event::Loop loop;
-  queue::CommitPool pool{loop, f.settings.queue_dir};
+  queue::CommitPool pool{loop};
   std::vector<std::unique_ptr<smtpd::Connection>> conns;
   int done = 0;
   int queued = 0;

@@ -54,7 +54,7 @@ TEST_CASE("commit pool: every message ends durable in incoming/", "[queue][commi
   int ok = 0, failed = 0, forgotten_called = 0;
   std::vector<std::string> ids;
   {
-    queue::CommitPool pool(loop, q.dir, 4);
+    queue::CommitPool pool(loop, 4);
     for (int i = 0; i < kMessages; ++i) {
       queue::Writer w = complete_writer(q, "message " + std::to_string(i) + "\n");
       ids.push_back(w.id());
@@ -84,7 +84,7 @@ TEST_CASE("commit pool: a failed commit reports its error", "[queue][commit]") {
   event::Loop loop;
   event::Event deadline(loop, -1, 0, [&](short) { loop.stop(); });
   deadline.add(std::chrono::seconds(20));
-  queue::CommitPool pool(loop, q.dir, 2);
+  queue::CommitPool pool(loop, 2);
   queue::Writer w = complete_writer(q, "x\n");
   // incoming/ is gone: the rename fails.
   std::system(("rm -rf '" + q.dir + "/incoming'").c_str());
@@ -102,7 +102,7 @@ TEST_CASE("commit pool: destruction with work queued loses nothing committed", "
   TempQueue q;
   event::Loop loop;
   {
-    queue::CommitPool pool(loop, q.dir, 1);
+    queue::CommitPool pool(loop, 1);
     for (int i = 0; i < 20; ++i) pool.commit(complete_writer(q, "x\n"), [](Status) {});
   }
   // Whatever was started is complete in incoming/, the rest was removed.
