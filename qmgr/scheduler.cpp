@@ -227,11 +227,17 @@ void Scheduler::dispatch() {
 bool Scheduler::start_job(Job job) {
   job.started = now();
   std::unique_ptr<AgentConn> conn;
+  bool fresh = false;
   if (!idle_.empty()) {
     conn = std::move(idle_.back());
     idle_.pop_back();
     job.connected = job.started;
   } else {
+    if (fresh_busy_ >= kFreshLimit) {
+      ready_.push_front(job);  // the next reply frees an agent or a slot
+      return false;
+    }
+    fresh = true;
     auto fd = attr::connect_unix(s_.queue_dir + "/" + s_.local_socket, /*nonblocking=*/true);
     if (!fd) {
       if (fd.error().sys_errno == EAGAIN) {
@@ -261,7 +267,8 @@ bool Scheduler::start_job(Job job) {
       .set("sender", job.msg->env.sender);
   ++per_rcpt_[job.key];
   AgentConn* raw = conn.get();
-  busy_.emplace(raw, Busy{std::move(conn), job});
+  busy_.emplace(raw, Busy{std::move(conn), job, fresh});
+  if (fresh) ++fresh_busy_;
   raw->send(req);  // a failure is reported through on_reply
   return true;
 }
@@ -271,6 +278,7 @@ void Scheduler::on_reply(AgentConn* c, Failure f, Result<attr::Message> r) {
   if (it == busy_.end()) MAIL_PANIC("reply from a connection without a job");
   Busy b = std::move(it->second);
   busy_.erase(it);
+  if (b.fresh) --fresh_busy_;
   if (--per_rcpt_[b.job.key] == 0) per_rcpt_.erase(b.job.key);
   bool reused = c->reused(), got_bytes = c->got_bytes();
   if (f == Failure::None && !stopping_) idle_.push_back(std::move(b.conn));

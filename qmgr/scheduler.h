@@ -77,7 +77,16 @@ class Scheduler {
   struct Busy {
     std::unique_ptr<AgentConn> conn;
     Job job;
+    bool fresh = false;  // a new connection: its agent may not even be running yet
   };
+  // Jobs at most on connections that no agent has answered yet. master
+  // starts one agent at a time, when the previous one has taken its
+  // client; a job sent on the 50th new connection would wait for 50
+  // process starts while the agents already running sit idle. Like
+  // Postfix's qmgr, which waits for an agent to be ready before giving it
+  // work, new connections are opened a few at a time and the other jobs
+  // wait for whichever agent is free first.
+  static constexpr size_t kFreshLimit = 2;
 
   void schedule_scan();
   void run_scans();
@@ -122,6 +131,7 @@ class Scheduler {
   std::map<std::string, size_t> per_rcpt_;
   std::vector<std::unique_ptr<AgentConn>> idle_;
   std::map<AgentConn*, Busy> busy_;
+  size_t fresh_busy_ = 0;  // entries of busy_ with fresh set
   bool stopping_ = false;
   bool scan_pending_ = false, dispatch_pending_ = false;
   bool flush_wanted_ = false, deferred_wanted_ = false, incoming_wanted_ = false;

@@ -452,6 +452,22 @@ TEST_CASE("scheduler: concurrency limits, overall and per recipient", "[qmgr][sc
   CHECK(q.count("active") == 0);
 }
 
+TEST_CASE("scheduler: new agent connections are opened a few at a time", "[qmgr][scheduler][limits]") {
+  // Without the limit all 6 jobs would go out at once on 6 new
+  // connections, each waiting for master to start its own agent.
+  TempQueue q;
+  for (int i = 0; i < 6; ++i) enqueue(q.dir, {"user" + std::to_string(i) + "@example.test"});
+  event::Loop loop;
+  FakeAgent agent(loop, q.dir, always_sent(), 100ms);
+  Scheduler s(loop, settings_for(q));  // concurrency 10
+  s.start();
+  REQUIRE(run_until(loop, [&] { return agent.requests.size() == 6 && s.messages() == 0; }));
+  // Two new connections, then each answer frees a connection for reuse
+  // and a slot for one more new one: 2, then 4 at a time.
+  CHECK(agent.connections == 4);
+  CHECK(agent.max_busy == 4);
+}
+
 TEST_CASE("scheduler: qmgr_message_active_limit bounds the active queue", "[qmgr][scheduler][limits]") {
   TempQueue q;
   for (int i = 0; i < 4; ++i) enqueue(q.dir, {"bob@example.test"});
