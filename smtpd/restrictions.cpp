@@ -422,6 +422,16 @@ class Evaluator {
       v.notes.push_back({"warn", std::string(text)});
       return v;
     }
+    if (word == "hold" || word == "discard") {
+      // The whole message goes to the hold queue, or is accepted and
+      // dropped (the session acts on the note). DISCARD ends the list like
+      // OK; HOLD goes on, as in Postfix.
+      std::string what = text.empty() ? std::string(word == "hold" ? "triggers HOLD action" : "triggers DISCARD action")
+                                      : std::string(text);
+      Verdict v = word == "discard" ? permit() : Verdict{};
+      v.notes.push_back({word, "<" + subj.name + ">: " + std::string(subj.cls) + " " + what});
+      return v;
+    }
     if (all_digits(word)) {
       // access(5): an all-numerical result is OK (for compatibility with
       // tables that hold counters); "4NN text" and "5NN text" reply.
@@ -439,8 +449,7 @@ class Evaluator {
       }
       return reject_with(reply_line(code, dsn, rejected(subj, text)));
     }
-    static constexpr std::string_view kUnsupported[] = {"discard", "hold",
-                                                        "filter", "redirect", "prepend", "bcc", "info"};
+    static constexpr std::string_view kUnsupported[] = {"filter", "redirect", "prepend", "bcc", "info"};
     for (auto u : kUnsupported)
       if (word == u)
         return config_error(s.table->spec() + ": unsupported access action: " + str::sanitize(value.substr(0, sp), 40));

@@ -134,6 +134,8 @@ struct Verdict {
   // and the "; from=<...> ..." suffix that the session adds:
   //   {"reject_warning", "554 5.7.1 ..."} (warn_if_reject)
   //   {"warn", "text"}                   (access table WARN)
+  //   {"hold", "<x>: Class triggers HOLD action"}      (access table HOLD)
+  //   {"discard", "<x>: Class triggers DISCARD action"} (access table DISCARD)
   //   {"warning", "unknown smtpd restriction: \"x\""} (plain warning)
   std::vector<std::pair<std::string, std::string>> notes;
 };

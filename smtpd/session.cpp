@@ -427,6 +427,12 @@ void Session::end_data(bool chunked) {
     return reset_transaction();
   }
   committing_ = Committing{id, chunked, chunked_size_, sum.has_message_id ? sum.message_id : t.added_message_id};
+  if (t.disposition == Transaction::Disposition::Discard) {
+    // access(5) DISCARD: the client hears that the message was queued; the
+    // file is dropped with the transaction (logged at the restriction).
+    return finish_message({});
+  }
+  if (t.disposition == Transaction::Disposition::Hold) t.writer->hold_on_commit();
   to_commit_.emplace(std::move(*t.writer));
   t.writer.reset();
 }

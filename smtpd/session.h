@@ -152,6 +152,9 @@ class Session {
     std::set<std::string> seen;           // duplicate recipients are queued once
     size_t accepted = 0;                  // accepted RCPT commands, duplicates included
     std::string added_message_id;         // the Message-ID smtpd added, if any
+    // Access table HOLD and DISCARD (access(5)): the whole message goes to
+    // the hold queue, or is answered 250 and dropped.
+    enum class Disposition { Queue, Hold, Discard } disposition = Disposition::Queue;
   };
   // The BDAT chunk being read (RFC 3030): its bytes are content, or are
   // discarded when the chunk is refused (the reply is sent once the chunk

@@ -37,9 +37,20 @@ void Session::log_verdict(std::string_view stage, const Verdict& v, std::string_
   for (const auto& [kind, text] : v.notes) {
     if (kind == "warning") {
       log::warning(text);
-    } else {
-      log_reject(stage, text, rcpt, kind);
+      continue;
     }
+    if (kind == "hold" || kind == "discard") {
+      // Before MAIL FROM (smtpd_delay_reject = no) there is no message to
+      // act on; Postfix says so too.
+      if (!mail_) {
+        log::warning("access table action " + std::string(kind == "hold" ? "HOLD" : "DISCARD") +
+                     " is unavailable before MAIL FROM: " + text);
+        continue;
+      }
+      auto d = kind == "hold" ? Transaction::Disposition::Hold : Transaction::Disposition::Discard;
+      mail_->disposition = std::max(mail_->disposition, d);  // DISCARD wins
+    }
+    log_reject(stage, text, rcpt, kind);
   }
   if (v.kind == Verdict::Reject) log_reject(stage, v.reply, rcpt);
 }

@@ -148,6 +148,7 @@ Writer::Writer(std::string queue_dir, std::string id, Fd fd)
 
 Writer::Writer(Writer&& o) noexcept
     : queue_dir_(std::move(o.queue_dir_)),
+      into_(o.into_),
       id_(std::move(o.id_)),
       fd_(std::move(o.fd_)),
       buf_(std::move(o.buf_)),
@@ -159,6 +160,7 @@ Writer& Writer::operator=(Writer&& o) noexcept {
   if (this == &o) return *this;
   if (!committed_ && fd_) ::unlink(path(queue_dir_, "tmp", id_).c_str());
   queue_dir_ = std::move(o.queue_dir_);
+  into_ = o.into_;
   id_ = std::move(o.id_);
   fd_ = std::move(o.fd_);
   buf_ = std::move(o.buf_);
@@ -259,7 +261,7 @@ Status Writer::commit() {
   buf_.append(end, kEndRecordSize);
   if (auto s = flush(); !s) return s;
   std::string from = path(queue_dir_, "tmp", id_);
-  std::string to = path(queue_dir_, "incoming", id_);
+  std::string to = path(queue_dir_, into_, id_);
   // RENAME_NOREPLACE: never overwrite another message with the same ID.
   if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) < 0)
     return sys_error("rename " + from);

@@ -12,8 +12,8 @@
 //   R<n>:recipient   (pending; the type byte becomes 'X' when delivered)
 //   M0:              (content follows, raw bytes, CRLF-free: lines end in LF)
 //   E20:00000000000000002048\n   (content size; always kEndRecordSize bytes)
-// A queue file is created in tmp/, fsync'ed, renamed into incoming/ and the
-// directory fsync'ed before smtpd may answer 250.
+// A queue file is created in tmp/, renamed into incoming/ (or hold/) and
+// fsync'ed before smtpd may answer 250.
 //
 // LIMITS  kRecordMax bytes per envelope record, kRecipientsMax recipients.
 #pragma once
@@ -119,12 +119,16 @@ class Writer {
   // when the fsync then fails the client hears 4xx and may send it again:
   // a duplicate at worst, never a loss.
   Status commit();
+  // commit() puts the file into hold/ instead (access(5) HOLD): qmgr leaves
+  // it alone until "buzon queue release".
+  void hold_on_commit() { into_ = "hold"; }
 
  private:
   Writer(std::string queue_dir, std::string id, Fd fd);
   Status record(char type, std::string_view data);
   Status flush();
   std::string queue_dir_;
+  const char* into_ = "incoming";
   std::string id_;
   Fd fd_;
   std::string buf_;

@@ -10,7 +10,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
-from buzon_instance import Instance, main  # noqa: E402
+from buzon_instance import Instance, main, wait_for  # noqa: E402
 
 
 def write(inst, name, text):
@@ -114,6 +114,36 @@ def test_access_tables():
         assert "unsupported access action" in log or "FOOBAR" in log, log[-3000:]
 
 
+def test_hold_and_discard():
+    # access(5) HOLD: queued on hold, delivered only when released.
+    # DISCARD: the client hears "queued", nothing is kept or delivered.
+    with Instance() as inst:
+        senders = write(inst, "hold_access", "held.example HOLD\ntrap.example DISCARD spam trap\n")
+        inst.run("conf", "-e", "smtpd_sender_restrictions=check_sender_access texthash:" + senders)
+        inst.start()
+        body = "Subject: %s\n\nbody\n"
+        with smtplib.SMTP("127.0.0.1", inst.smtp_port, timeout=10) as s:
+            s.ehlo("client.example.org")
+            s.sendmail("a@held.example", ["alice@example.test"], body % "held")
+            s.sendmail("b@trap.example", ["alice@example.test"], body % "dropped")
+        held = [f for f in inst.queue_files() if f.startswith("hold/")]
+        assert len(held) == 1, inst.queue_files()
+        qid = held[0].split("/")[1]
+        line = [l for l in inst.run("queue").stdout.split("\n") if l.startswith(qid)][0]
+        assert line[len(qid)] == "!", line  # mailq marks held mail
+        inst.run("queue", "requeue", qid)
+        wait_for("the held message", lambda: b"Subject: held" in inst.read_mbox("alice"))
+        inst.wait_queue_empty()
+        inst.stop()
+        log = inst.maillog()
+        for part in [": hold: RCPT from unknown[127.0.0.1]: <a@held.example>: Sender address triggers HOLD action; "
+                     "from=<a@held.example> to=<alice@example.test> proto=ESMTP helo=<client.example.org>",
+                     ": discard: RCPT from unknown[127.0.0.1]: <b@trap.example>: Sender address spam trap; "
+                     "from=<b@trap.example> to=<alice@example.test> proto=ESMTP helo=<client.example.org>"]:
+            assert part in log, (part, log[-3000:])
+        assert b"dropped" not in inst.read_mbox("alice")
+
+
 def test_bad_table_stops_smtpd_with_file_line():
     with Instance() as inst:
         clients = write(inst, "clients.cidr", "127.0.0.0/8 OK\n\n192.0.2.1/24 REJECT\n")
@@ -129,4 +159,4 @@ def test_bad_table_stops_smtpd_with_file_line():
 
 
 if __name__ == "__main__":
-    main([test_access_tables, test_bad_table_stops_smtpd_with_file_line])
+    main([test_access_tables, test_hold_and_discard, test_bad_table_stops_smtpd_with_file_line])

@@ -353,13 +353,23 @@ TEST_CASE("restrictions: access table lookup order (access(5))", "[policy][acces
     CHECK(act("550 plain five") == "550 5.7.1 <x@t.example>: Recipient address rejected: plain five");
     CHECK(act("551 4.1.1 mixed") == "551 5.1.1 <x@t.example>: Recipient address rejected: mixed");
     CHECK(act("FOOBAR") == "451 4.3.5 Server configuration error");
-    CHECK(act("DISCARD") == "451 4.3.5 Server configuration error");
+    CHECK(act("PREPEND X-Tag: y") == "451 4.3.5 Server configuration error");  // not supported
     CHECK(act("250 odd") == "451 4.3.5 Server configuration error");
     CHECK(act("reject") == "554 5.7.1 <x@t.example>: Recipient address rejected: Access denied");  // a restriction name
     Verdict w = run(Restriction::CheckRecipientAccess, {{"t.example", "WARN watch it"}}, f).first;
     CHECK(w.kind == Verdict::Dunno);
     REQUIRE(w.notes.size() == 1);
     CHECK(w.notes[0] == std::make_pair(std::string("warn"), std::string("watch it")));
+    // HOLD goes on to the next restriction; DISCARD ends the list like OK.
+    Verdict h = run(Restriction::CheckRecipientAccess, {{"t.example", "HOLD"}}, f).first;
+    CHECK(h.kind == Verdict::Dunno);
+    REQUIRE(h.notes.size() == 1);
+    CHECK(h.notes[0] == std::make_pair(std::string("hold"),
+                                       std::string("<x@t.example>: Recipient address triggers HOLD action")));
+    Verdict d = run(Restriction::CheckRecipientAccess, {{"t.example", "DISCARD spam trap"}}, f).first;
+    CHECK(d.kind == Verdict::Permit);
+    REQUIRE(d.notes.size() == 1);
+    CHECK(d.notes[0] == std::make_pair(std::string("discard"), std::string("<x@t.example>: Recipient address spam trap")));
   }
   SECTION("restriction names as results nest, up to a limit") {
     address::Address a = addr("x", "t.example");
