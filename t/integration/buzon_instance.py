@@ -211,21 +211,27 @@ class Instance:
     def wait_queue_empty(self, timeout=20):
         wait_for("empty queue", lambda: not self.queue_files(), timeout)
 
-    def pids(self, program):
-        """PIDs of this instance's processes running libexec/<program>."""
-        out = []
+    def pids(self, program, forks=True):
+        """PIDs of this instance's processes running libexec/<program>.
+
+        A child between fork and exec still shows its parent's command
+        line; with forks=False a process whose parent is in the list is
+        not counted (to count programs, not processes)."""
+        found = {}
         for pid in os.listdir("/proc"):
             if not pid.isdigit():
                 continue
             try:
                 with open("/proc/%s/cmdline" % pid, "rb") as f:
                     argv = f.read().split(b"\0")
-            except OSError:
+                with open("/proc/%s/stat" % pid, "rb") as f:
+                    ppid = int(f.read().rsplit(b")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
                 continue
             if (argv and os.path.basename(argv[0]).decode(errors="replace") == program
                     and self.root.encode() in argv):
-                out.append(int(pid))
-        return out
+                found[int(pid)] = ppid
+        return [pid for pid, ppid in found.items() if forks or ppid not in found]
 
 
 def split_mbox(data):

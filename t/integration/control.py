@@ -46,7 +46,7 @@ def test_start_status_stop_and_single_master():
         inst.start()
         p = inst.run("status", check=False)
         assert p.returncode == 0 and "running" in p.stdout + p.stderr, p
-        masters = inst.pids("master")
+        masters = inst.pids("master", forks=False)  # not a child it is starting
         assert len(masters) == 1, masters
         p = inst.run("start", check=False)
         assert p.returncode != 0, "a second start must refuse"
