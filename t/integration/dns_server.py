@@ -13,9 +13,20 @@ DNSMASQ = shutil.which("dnsmasq") or "/usr/sbin/dnsmasq"
 
 
 def free_udp_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A 127.0.0.1 port free for UDP and for TCP: dnsmasq listens on both,
+    and the TCP side of an ephemeral port is often some test's outgoing
+    connection."""
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+            with socket.socket() as t:
+                t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                try:
+                    t.bind(("127.0.0.1", port))
+                    return port
+                except OSError:
+                    continue
 
 
 class DnsServer:
@@ -26,14 +37,21 @@ class DnsServer:
             f.write("".join(r + "\n" for r in records))
         os.chmod(self.dir, 0o755)
         os.chmod(conf, 0o644)
-        self.port = free_udp_port()
-        args = [DNSMASQ, "--no-daemon", "--port=%d" % self.port, "--listen-address=127.0.0.1", "--bind-interfaces",
-                "--no-resolv", "--no-hosts", "--pid-file=", "--local=/#/", "--conf-file=" + conf,
-                "--log-facility=" + os.path.join(self.dir, "log")]
-        if os.geteuid() == 0:
-            args.append("--user=root")
-        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_for("dnsmasq on port %d" % self.port, self.answers, timeout=10)
+        # The port can still be taken between the check and dnsmasq's bind:
+        # dnsmasq then exits at once, and another port is tried.
+        for attempt in range(5):
+            self.port = free_udp_port()
+            args = [DNSMASQ, "--no-daemon", "--port=%d" % self.port, "--listen-address=127.0.0.1",
+                    "--bind-interfaces", "--no-resolv", "--no-hosts", "--pid-file=", "--local=/#/",
+                    "--conf-file=" + conf, "--log-facility=" + os.path.join(self.dir, "log")]
+            if os.geteuid() == 0:
+                args.append("--user=root")
+            self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            wait_for("dnsmasq on port %d" % self.port, lambda: self.answers() or self.proc.poll() is not None,
+                     timeout=20)
+            if self.proc.poll() is None:
+                return
+        raise AssertionError("dnsmasq did not start (log: %s)" % os.path.join(self.dir, "log"))
 
     def server(self):
         return "127.0.0.1:%d" % self.port

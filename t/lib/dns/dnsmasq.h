@@ -60,16 +60,25 @@ class Dnsmasq {
   int port() const { return port_; }
   std::string server() const { return "127.0.0.1:" + std::to_string(port_); }
 
+  // Free for UDP and for TCP: dnsmasq listens on both, and the TCP side
+  // of an ephemeral port is often some test's outgoing connection.
   static int free_udp_port() {
-    int s = ::socket(AF_INET, SOCK_DGRAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    socklen_t len = sizeof a;
-    ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
-    ::close(s);
-    return ntohs(a.sin_port);
+    for (;;) {
+      int s = ::socket(AF_INET, SOCK_DGRAM, 0);
+      sockaddr_in a{};
+      a.sin_family = AF_INET;
+      a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      ::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
+      socklen_t len = sizeof a;
+      ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
+      int t = ::socket(AF_INET, SOCK_STREAM, 0);
+      int one = 1;
+      ::setsockopt(t, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+      bool tcp_free = ::bind(t, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+      ::close(t);
+      ::close(s);
+      if (tcp_free) return ntohs(a.sin_port);
+    }
   }
 
  private:
