@@ -7,7 +7,7 @@ import socket
 import subprocess
 import tempfile
 
-from buzon_instance import wait_for
+from buzon_instance import port_free, wait_for
 
 DNSMASQ = shutil.which("dnsmasq") or "/usr/sbin/dnsmasq"
 
@@ -20,13 +20,8 @@ def free_udp_port():
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
-            with socket.socket() as t:
-                t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-                try:
-                    t.bind(("127.0.0.1", port))
-                    return port
-                except OSError:
-                    continue
+            if port_free(port):  # the TCP side
+                return port
 
 
 class DnsServer:
