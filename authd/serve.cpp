@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "authd/conversation.h"
+#include "authd/tickets.h"
 #include "lib/file/file.h"
 #include "lib/log/log.h"
 
@@ -31,8 +32,11 @@ bool uses_system(const config::MainCf& cf) {
 
 class Client {
  public:
-  Client(event::Loop& loop, Fd fd, Engine& engine, BanList& bans, const Limits& limits, std::function<void(Client*)> done)
+  Client(event::Loop& loop, Fd fd, Engine& engine, BanList& bans, const Limits& limits, TicketStore& tickets,
+         const UserLookup& lookup, std::function<void(Client*)> done)
       : fd_(std::move(fd)),
+        tickets_(tickets),
+        lookup_(lookup),
         conversation_(engine, bans, limits),
         limits_(limits),
         done_(std::move(done)),
@@ -62,7 +66,7 @@ class Client {
         log::warning("auth client: " + m->error().message);
         return finish();
       }
-      Reply r = conversation_.handle(**m, BanList::Clock::now());
+      Reply r = handle(**m);
       if (r.delay && limits_.failure_delay.count() > 0) {
         waiting_ = true;
         pending_ = std::move(r);
@@ -72,6 +76,26 @@ class Client {
       }
       if (!send(r)) return;
     }
+  }
+
+  // Login tickets (authd/tickets.h) around the SASL conversation: an
+  // "auth" with ticket=yes gets one with its success reply; "redeem"
+  // consumes one.
+  Reply handle(const attr::Message& m) {
+    auto now = BanList::Clock::now();
+    auto kind = m.get("request");
+    if (kind == "redeem") return Reply{redeem_reply(tickets_, m, lookup_, now), false, true};
+    if (kind == "auth") {
+      want_ticket_ = m.get("ticket") == "yes";
+      service_ = std::string(m.get("service").value_or(""));
+    }
+    Reply r = conversation_.handle(m, now);
+    if (want_ticket_ && r.message.get("status") == "0" && r.message.get("user")) {
+      std::string t = tickets_.issue(std::string(*r.message.get("user")), service_, now);
+      if (t.empty()) return Reply{attr::Message().set("status", 4).set("reason", "temporary failure")};
+      r.message.set("ticket", t);
+    }
+    return r;
   }
 
   void send_delayed() {
@@ -98,6 +122,10 @@ class Client {
   }
 
   Fd fd_;
+  TicketStore& tickets_;
+  const UserLookup& lookup_;
+  bool want_ticket_ = false;
+  std::string service_;
   attr::Reader reader_;
   Conversation conversation_;
   const Limits& limits_;
@@ -139,6 +167,10 @@ int serve(daemon::Context& ctx) {
   BanList bans(static_cast<unsigned>(ctx.cf.get_int("auth_ban_threshold")), ctx.cf.get_time("auth_ban_window"),
                ctx.cf.get_time("auth_ban_time"));
 
+  TicketStore tickets;
+  const config::MainCf& cf = ctx.cf;
+  UserLookup lookup = [&cf](const std::string& user) { return users::find(cf, user); };
+
   event::Loop loop;
   std::unordered_map<Client*, std::unique_ptr<Client>> clients;
   std::unique_ptr<daemon::Server> server;
@@ -154,7 +186,7 @@ int serve(daemon::Context& ctx) {
       [&](Fd fd) {
         int fl = ::fcntl(fd.get(), F_GETFL);
         if (fl >= 0) ::fcntl(fd.get(), F_SETFL, fl | O_NONBLOCK);
-        auto c = std::make_unique<Client>(loop, std::move(fd), **engine, bans, limits, done);
+        auto c = std::make_unique<Client>(loop, std::move(fd), **engine, bans, limits, tickets, lookup, done);
         clients.emplace(c.get(), std::move(c));
       },
       true);
