@@ -95,6 +95,11 @@ std::string instance_main_cf(const InstancePlan& p) {
   s += "smtpd_tls_key_file = " + d + "/tls/key.pem\n";
   s += "smtpd_tls_security_level = may\n";
   s += "\n";
+  s += "# POP3 (pop3d) reads the mail local delivers, with Dovecot's TLS settings:\n";
+  s += "# STLS on port " + std::to_string(p.port_base + 110) + ", TLS from the first byte on " + std::to_string(p.port_base + 995) + ".\n";
+  s += "ssl_cert = <" + d + "/tls/cert.pem\n";
+  s += "ssl_key = <" + d + "/tls/key.pem\n";
+  s += "\n";
   s += "inet_interfaces = 127.0.0.1\n";
   s += "# Restart a crashed service after 5 seconds rather than a minute: an\n";
   s += "# instance is for testing, where waiting helps nobody.\n";
@@ -112,8 +117,7 @@ std::string instance_master_cf(const InstancePlan& p) {
   std::string s;
   s += "# master.cf of a Buzon instance, made by \"buzon init\"; see master.cf(5).\n";
   s += "# Services that Buzon does not have yet are absent. They will listen on\n";
-  s += "# 127.0.0.1 ports " + port(110) + " (pop3), " + port(995) + " (pop3s), " + port(143) + " (imap) and\n";
-  s += "# " + port(993) + " (imaps).\n";
+  s += "# 127.0.0.1 ports " + port(143) + " (imap) and " + port(993) + " (imaps).\n";
   s += "#\n";
   s += "# " + pad("service", 16) + pad("type", 5) + pad("private", 7) + pad("unpriv", 7) + pad("chroot", 7) +
        pad("wakeup", 7) + pad("maxproc", 7) + "command + args\n";
@@ -145,6 +149,10 @@ std::string instance_master_cf(const InstancePlan& p) {
   s += row("auth", "unix", "-", "-", "-", "1", "authd");
   s += "# Connection and rate counters of the SMTP clients (anvil(8)).\n";
   s += row("anvil", "unix", "-", "-", "-", "1", "anvil");
+  s += "# POP3 with STLS, and POP3 over TLS from the first byte (RFC 8314).\n";
+  s += row("127.0.0.1:" + port(110), "inet", "n", "-", "-", "-", "pop3d");
+  s += row("127.0.0.1:" + port(995), "inet", "n", "-", "-", "-", "pop3d");
+  s += "  -o syslog_name=buzon/pop3s\n  -o pop3d_tls_wrappermode=yes\n";
   return s;
 }
 
@@ -340,7 +348,9 @@ std::string instance_summary(const InstancePlan& p, const std::string& buzon, co
   s += "  log         " + p.dir + "/log/maillog\n";
   s += "  submission  127.0.0.1:" + std::to_string(p.port_base + 587) + " (STARTTLS, authenticated clients only)\n";
   s += "  smtps       127.0.0.1:" + std::to_string(p.port_base + 465) + " (TLS, authenticated clients only)\n";
-  s += "  not yet     pop3, pop3s, imap, imaps\n\n";
+  s += "  pop3        127.0.0.1:" + std::to_string(p.port_base + 110) + " (STLS), pop3s 127.0.0.1:" +
+       std::to_string(p.port_base + 995) + " (TLS)\n";
+  s += "  not yet     imap, imaps\n\n";
   const std::string& to = p.users.front().name;
   const std::string& from = p.users.size() > 1 ? p.users[1].name : to;
   s += "Next:\n";
@@ -349,6 +359,7 @@ std::string instance_summary(const InstancePlan& p, const std::string& buzon, co
   s += "  swaks --server 127.0.0.1:" + std::to_string(p.port_base + 587) + " --tls --auth-user " + from +
        " --auth-password PASSWORD --from " + from + "@" + p.domain + " --to someone@example.org\n";
   s += "  printf 'Subject: hello\\n\\nhi\\n' | " + sendmail + " -C " + p.dir + " " + to + "\n";
+  s += "  curl -k pop3s://" + to + ":PASSWORD@127.0.0.1:" + std::to_string(p.port_base + 995) + "/\n";
   s += "  " + buzon + " -c " + p.dir + " queue\n";
   s += "  " + buzon + " -c " + p.dir + " stop\n";
   return s;

@@ -75,6 +75,8 @@ class Login {
   bool logged_in() const { return !user_.empty(); }
   const std::string& user() const { return user_; }
   const std::string& mechanism() const { return mechanism_; }
+  unsigned auth_failures() const { return failures_; }
+  bool tls() const { return tls_; }
 
  private:
   Step capa() const;

@@ -1,8 +1,34 @@
 #include "pop3d/maildir_drop.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include <cerrno>
 #include <cstdio>
 
 namespace buzon::pop3d {
+
+Result<MaildirDrop> MaildirDrop::open(const std::string& dir) {
+  // Only the last component is created: a missing home is a setup error,
+  // not something to paper over.
+  if (::mkdir(dir.c_str(), 0700) < 0 && errno != EEXIST) return sys_error("mkdir " + dir);
+  struct stat st;
+  if (::lstat(dir.c_str(), &st) < 0) return sys_error("lstat " + dir);
+  if (!S_ISDIR(st.st_mode)) return Error{dir + " is not a directory", ENOTDIR};
+  std::string lock_path = dir + "/" + kMaildirSessionLock;
+  Fd lock(::open(lock_path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
+  if (!lock) return sys_error("open " + lock_path);
+  if (::flock(lock.get(), LOCK_EX | LOCK_NB) < 0) {
+    if (errno == EWOULDBLOCK) return Error{dir + ": another POP3 session holds " + kMaildirSessionLock, EAGAIN};
+    return sys_error("flock " + lock_path);
+  }
+  auto folder = mailbox::Maildir::open(dir);
+  if (!folder) return folder.error();
+  MaildirDrop drop(std::move(*folder));
+  drop.session_lock_ = std::move(lock);
+  return drop;
+}
 
 std::string MaildirDrop::uidl(size_t i) const {
   char buf[20];

@@ -19,6 +19,8 @@ size_t Transaction::live_count() const {
   return n;
 }
 
+size_t Transaction::deleted_count() const { return deleted_.size() - live_count(); }
+
 uint64_t Transaction::live_size() const {
   uint64_t total = 0;
   for (size_t i = 0; i < deleted_.size(); ++i)

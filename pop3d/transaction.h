@@ -28,6 +28,9 @@ class Transaction {
   // Counts for the login greeting and STAT: undeleted messages and octets.
   size_t live_count() const;
   uint64_t live_size() const;
+  // For the logout log line: messages at login, and those marked deleted.
+  size_t message_count() const { return deleted_.size(); }
+  size_t deleted_count() const;
 
  private:
   // The 0-based index for a message-number argument, or the error reply.

@@ -112,7 +112,7 @@ TEST_CASE("init: the files parse back with lib/config and lib/users", "[init]") 
 
   auto services = config::load_master_cf(d, *cf);
   REQUIRE(services);
-  REQUIRE(services->size() == 8);
+  REQUIRE(services->size() == 10);
   const auto& smtp = (*services)[0];
   CHECK(smtp.name == "127.0.0.1:20025");
   CHECK(smtp.type == "inet");
@@ -170,6 +170,19 @@ TEST_CASE("init: the files parse back with lib/config and lib/users", "[init]") 
   CHECK(local.is_private);
   CHECK_FALSE(local.unprivileged);  // setuid per recipient
   CHECK(local.command == "local");
+  // POP3 with STLS and pop3s, with init's certificate in Dovecot's syntax.
+  CHECK(cf->get("ssl_cert") == "<" + d + "/tls/cert.pem");
+  CHECK(cf->get("ssl_key") == "<" + d + "/tls/key.pem");
+  const auto& pop3 = (*services)[8];
+  CHECK(pop3.name == "127.0.0.1:20110");
+  CHECK(pop3.command == "pop3d");
+  CHECK(pop3.unprivileged);
+  CHECK(pop3.overrides.empty());
+  const auto& pop3s = (*services)[9];
+  CHECK(pop3s.name == "127.0.0.1:20995");
+  CHECK(pop3s.command == "pop3d");
+  want = {{"syslog_name", "buzon/pop3s"}, {"pop3d_tls_wrappermode", "yes"}};
+  CHECK(pop3s.overrides == want);
 
   // passwd-file lines as lib/users reads them.
   auto alice = users::find(*cf, "alice");
@@ -277,6 +290,7 @@ TEST_CASE("init: the summary names ports, users and next steps", "[init]") {
   CHECK(s.find("swaks --server 127.0.0.1:20025 --from bob@example.test --to alice@example.test") !=
         std::string::npos);
   CHECK(s.find("/b/sendmail -C " + p.dir + " alice") != std::string::npos);
+  CHECK(s.find("pop3        127.0.0.1:20110 (STLS), pop3s 127.0.0.1:20995 (TLS)") != std::string::npos);
 }
 
 TEST_CASE("init: daemon directory from the build tree or the installed one", "[init]") {
