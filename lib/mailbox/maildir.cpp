@@ -13,6 +13,7 @@
 
 #include "lib/core/strings.h"
 #include "lib/file/file.h"
+#include "lib/mailbox/maildir_order.h"
 #include "lib/mailbox/uidlist.h"
 
 namespace buzon::mailbox {
@@ -158,7 +159,7 @@ Status Maildir::sync() {
     found.erase(it);
   }
   std::vector<std::pair<std::string, std::string>> fresh(found.begin(), found.end());
-  std::sort(fresh.begin(), fresh.end());
+  std::sort(fresh.begin(), fresh.end(), [](const auto& a, const auto& b) { return delivered_before(a.first, b.first); });
   for (auto& [base, name] : fresh) {
     if (list->next_uid == UINT32_MAX) return Error{dir_ + ": UID space exhausted"};
     auto vsize = vsize_from_name(base);

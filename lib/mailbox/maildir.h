@@ -35,7 +35,7 @@ class Maildir {
 
   // Rescans new/ and cur/ and brings the uid list up to date under its
   // lock: known messages keep their UID, new ones get the next UIDs in
-  // name (= arrival) order, vanished ones are dropped.
+  // delivery order (lib/mailbox/maildir_order.h), vanished ones are dropped.
   Status sync();
 
   uint32_t uidvalidity() const { return uidvalidity_; }
