@@ -47,7 +47,7 @@ struct Scheduler::Msg {
   std::vector<Outcome> failed, delivered, delayed;
 };
 
-Scheduler::Scheduler(event::Loop& loop, Settings s) : loop_(loop), s_(std::move(s)) {
+Scheduler::Scheduler(event::Loop& loop, Settings s) : loop_(loop), s_(std::move(s)), router_(s_.transport) {
   run_timer_ = std::make_unique<event::Event>(loop_, -1, 0, [this](short) {
     (void)purge_stale_temp(s_.queue_dir, static_cast<std::time_t>(now()));
     deferred_wanted_ = incoming_wanted_ = true;
@@ -181,25 +181,46 @@ void Scheduler::load(const std::string& id) {
             " (queue active)");
 
   std::vector<Job> jobs;
+  struct Settled {
+    Job job;
+    int status;
+    std::string dsn, reason;
+  };
+  std::vector<Settled> settled;  // by qmgr itself: error, retry, discard, lookup failures
   for (size_t i = 0; i < m->env.recipients.size(); ++i) {
     if (m->env.recipients[i].done) continue;
     Job j;
     j.msg = m;
     j.rcpt = i;
-    j.key = str::lower(m->env.recipients[i].address);
-    j.local = route(m->env.recipients[i].address, s_.mydestination).local;
-    jobs.push_back(j);
+    const std::string& rcpt = m->env.recipients[i].address;
+    auto r = router_.route(rcpt);
+    if (!r) {
+      log::warning(id + ": " + r.error().message);
+      settled.push_back({j, 4, "4.3.0", "transport table lookup failure"});
+      continue;
+    }
+    j.route = std::move(*r);
+    if (is_pseudo_transport(j.route.transport)) {
+      PseudoReply p = pseudo_reply(j.route);
+      settled.push_back({j, p.status, p.dsn, p.reason});
+      continue;
+    }
+    j.dest = destination_of(j.route, rcpt);
+    jobs.push_back(std::move(j));
   }
-  if (jobs.empty()) return finalize(m);  // all delivered before a crash
-  m->outstanding = jobs.size();
-  std::vector<Job> unroutable;
-  for (auto& j : jobs) (j.local ? ready_.push_back(j) : unroutable.push_back(j));
+  m->outstanding = jobs.size() + settled.size();
+  if (m->outstanding == 0) return finalize(m);  // all delivered before a crash
+  for (auto& j : jobs) ready_.push_back(std::move(j));
   // Settled last: the final one may retire the message.
-  for (auto& j : unroutable) {
-    j.started = j.connected = now();
-    Route r = route(m->env.recipients[j.rcpt].address, s_.mydestination);
-    complete(j, 4, r.dsn, r.reason);
+  for (auto& st : settled) {
+    st.job.started = st.job.connected = now();
+    complete(st.job, st.status, st.dsn, st.reason);
   }
+}
+
+std::string Scheduler::destination_of(const Route& r, const std::string& recipient) const {
+  if (s_.destination_recipients(r.transport) == 1) return r.transport + ":" + str::lower(recipient);
+  return r.transport + ":" + str::lower(r.nexthop);
 }
 
 void Scheduler::kick() {
@@ -212,12 +233,19 @@ void Scheduler::kick() {
 }
 
 void Scheduler::dispatch() {
-  while (!stopping_ && busy_.size() < s_.concurrency && !ready_.empty() && !pause_timer_->pending()) {
+  auto in_flight = [](const std::map<std::string, size_t>& counts, const std::string& key) -> size_t {
+    auto c = counts.find(key);
+    return c == counts.end() ? 0 : c->second;
+  };
+  while (!stopping_ && !ready_.empty() && !pause_timer_->pending()) {
+    // The oldest job whose transport and destination both have room; one
+    // busy destination does not hold up the others (Postfix's per-
+    // destination queues).
     auto it = std::find_if(ready_.begin(), ready_.end(), [&](const Job& j) {
-      auto c = per_rcpt_.find(j.key);
-      return c == per_rcpt_.end() || c->second < s_.rcpt_concurrency;
+      return in_flight(per_transport_, j.route.transport) < s_.concurrency &&
+             in_flight(per_dest_, j.dest) < s_.destination_concurrency(j.route.transport);
     });
-    if (it == ready_.end()) return;  // every queued recipient is at its limit
+    if (it == ready_.end()) return;  // every queued destination is at its limit
     Job j = *it;
     ready_.erase(it);
     if (!start_job(j)) return;
@@ -228,9 +256,10 @@ bool Scheduler::start_job(Job job) {
   job.started = now();
   std::unique_ptr<AgentConn> conn;
   bool fresh = false;
-  if (!idle_.empty()) {
-    conn = std::move(idle_.back());
-    idle_.pop_back();
+  const std::string& transport = job.route.transport;
+  if (auto pool = idle_.find(transport); pool != idle_.end() && !pool->second.empty()) {
+    conn = std::move(pool->second.back());
+    pool->second.pop_back();
     job.connected = job.started;
   } else {
     if (fresh_busy_ >= kFreshLimit) {
@@ -238,16 +267,22 @@ bool Scheduler::start_job(Job job) {
       return false;
     }
     fresh = true;
-    auto fd = attr::connect_unix(s_.queue_dir + "/" + s_.local_socket, /*nonblocking=*/true);
+    auto fd = attr::connect_unix(s_.queue_dir + "/private/" + transport, /*nonblocking=*/true);
     if (!fd) {
       if (fd.error().sys_errno == EAGAIN) {
         ready_.push_front(job);
         pause_timer_->add(kConnectPause);
         return false;
       }
-      log::warning(fd.error().message);
       job.connected = now();
-      complete(job, 4, "4.3.0", "mail transport unavailable: local delivery agent not reachable");
+      // No outbound SMTP client exists yet: mail for other domains waits in
+      // the deferred queue (never lost) and says why.
+      if (fd.error().sys_errno == ENOENT && (transport == "smtp" || transport == "relay")) {
+        complete(job, 4, "4.4.1", "mail transport unavailable: no relay transport yet");
+        return true;
+      }
+      log::warning(fd.error().message);
+      complete(job, 4, "4.3.0", "mail transport unavailable: " + transport + " delivery agent not reachable");
       return true;
     }
     conn = std::make_unique<AgentConn>(
@@ -264,8 +299,11 @@ bool Scheduler::start_job(Job job) {
       .set("offset", static_cast<long long>(r.offset))
       .set("recipient", r.address)
       .set("original_recipient", r.original)
-      .set("sender", job.msg->env.sender);
-  ++per_rcpt_[job.key];
+      .set("sender", job.msg->env.sender)
+      .set("nexthop", job.route.nexthop);
+  job.relay = transport;
+  ++per_dest_[job.dest];
+  ++per_transport_[transport];
   AgentConn* raw = conn.get();
   busy_.emplace(raw, Busy{std::move(conn), job, fresh});
   if (fresh) ++fresh_busy_;
@@ -279,34 +317,39 @@ void Scheduler::on_reply(AgentConn* c, Failure f, Result<attr::Message> r) {
   Busy b = std::move(it->second);
   busy_.erase(it);
   if (b.fresh) --fresh_busy_;
-  if (--per_rcpt_[b.job.key] == 0) per_rcpt_.erase(b.job.key);
+  if (--per_dest_[b.job.dest] == 0) per_dest_.erase(b.job.dest);
+  if (--per_transport_[b.job.route.transport] == 0) per_transport_.erase(b.job.route.transport);
   bool reused = c->reused(), got_bytes = c->got_bytes();
-  if (f == Failure::None && !stopping_) idle_.push_back(std::move(b.conn));
+  if (f == Failure::None && !stopping_) idle_[b.job.route.transport].push_back(std::move(b.conn));
   else loop_.defer_delete(std::move(b.conn));
 
   Job job = b.job;
   if (f == Failure::None) {
     ReplyCheck rc = check_reply(*r);
-    if (!rc.ok) log::warning(job.msg->id + ": malformed reply from local: " + rc.problem);
+    if (!rc.ok) log::warning(job.msg->id + ": malformed reply from " + job.relay + ": " + rc.problem);
     complete(job, rc.status, rc.dsn, rc.reason);
   } else if (f == Failure::Closed && reused && !got_bytes && !job.retried && !stopping_) {
     // The agent closed a connection we reused (its max_use, a reload)
     // before answering: one retry on a fresh connection.
     job.retried = true;
+    job.relay = "none";
     ready_.push_front(job);
   } else {
-    log::warning(job.msg->id + ": local delivery agent: " + r.error().message);
-    complete(job, 4, "4.3.0", "lost connection with local delivery agent");
+    log::warning(job.msg->id + ": " + job.relay + " delivery agent: " + r.error().message);
+    complete(job, 4, "4.3.0", "lost connection with " + job.relay + " delivery agent");
   }
   check_idle();
   kick();
 }
 
 void Scheduler::on_dead(AgentConn* c) {
-  auto it = std::find_if(idle_.begin(), idle_.end(), [c](const auto& p) { return p.get() == c; });
-  if (it == idle_.end()) return;
-  loop_.defer_delete(std::move(*it));
-  idle_.erase(it);
+  for (auto& [transport, pool] : idle_) {
+    auto it = std::find_if(pool.begin(), pool.end(), [c](const auto& p) { return p.get() == c; });
+    if (it == pool.end()) continue;
+    loop_.defer_delete(std::move(*it));
+    pool.erase(it);
+    return;
+  }
 }
 
 void Scheduler::complete(Job job, int status, std::string dsn, std::string reason) {
@@ -316,7 +359,7 @@ void Scheduler::complete(Job job, int status, std::string dsn, std::string reaso
   a.queue_id = m->id;
   a.recipient = r.address;
   a.original = r.original;
-  a.relay = job.local ? "local" : "none";
+  a.relay = job.relay;
   a.arrival = static_cast<double>(m->env.arrival_sec) + static_cast<double>(m->env.arrival_usec) / 1e6;
   a.activated = m->activated;
   a.started = job.started;
@@ -496,7 +539,8 @@ void Scheduler::stop(std::function<void()> on_idle) {
   for (auto& [id, m] : msgs_)
     if (m->outstanding == 0) quiet.push_back(m.get());
   for (Msg* m : quiet) finalize(m);
-  for (auto& c : idle_) loop_.defer_delete(std::move(c));
+  for (auto& [transport, pool] : idle_)
+    for (auto& c : pool) loop_.defer_delete(std::move(c));
   idle_.clear();
   check_idle();
 }

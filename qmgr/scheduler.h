@@ -12,10 +12,18 @@
 // failure is marked done only after its non-delivery report is queued
 // (durable in incoming/), so a crash may repeat a report, never lose one.
 //
+// Transports (transport.h): each recipient is routed once when its message
+// is loaded. error, retry and discard are settled in qmgr itself; every
+// other transport is a delivery agent on private/<transport>, one request
+// per recipient. A destination is the transport's next hop, or the
+// recipient itself when <transport>_destination_recipient_limit is 1
+// (local), as in Postfix.
+//
 // LIMITS  qmgr_message_active_limit messages and qmgr_message_recipient_limit
-//         recipients in memory; default_process_limit
-//         concurrent deliveries; local_destination_concurrency_limit per
-//         recipient; ipc_timeout per request; ipc_idle per idle connection.
+//         recipients in memory; default_process_limit deliveries in flight
+//         per transport; <transport>_destination_concurrency_limit
+//         (default_destination_concurrency_limit) per destination;
+//         ipc_timeout per request; ipc_idle per idle connection.
 #pragma once
 #include <ctime>
 #include <deque>
@@ -69,8 +77,9 @@ class Scheduler {
   struct Job {
     Msg* msg = nullptr;
     size_t rcpt = 0;
-    std::string key;  // lower-cased recipient: the per-recipient concurrency key
-    bool local = true;
+    Route route;
+    std::string dest;           // transport + ":" + destination: the concurrency key
+    std::string relay = "none";  // for the log: the transport that answered
     bool retried = false;
     double started = 0, connected = 0;
   };
@@ -104,6 +113,8 @@ class Scheduler {
   bool start_job(Job job);
   void on_reply(AgentConn* c, Failure f, Result<attr::Message> r);
   void on_dead(AgentConn* c);
+  // The concurrency key of a routed recipient.
+  std::string destination_of(const Route& r, const std::string& recipient) const;
   void complete(Job job, int status, std::string dsn, std::string reason);
   bool last_pending(const Msg& m, size_t rcpt) const;
   void mark_done(Msg& m, size_t rcpt);
@@ -127,9 +138,10 @@ class Scheduler {
   Settings s_;
   std::map<std::string, std::unique_ptr<Msg>> msgs_;
   size_t rcpts_in_memory_ = 0;  // recipients of the messages in msgs_
+  Router router_;
   std::deque<Job> ready_;
-  std::map<std::string, size_t> per_rcpt_;
-  std::vector<std::unique_ptr<AgentConn>> idle_;
+  std::map<std::string, size_t> per_dest_, per_transport_;  // deliveries in flight
+  std::map<std::string, std::vector<std::unique_ptr<AgentConn>>> idle_;  // per transport
   std::map<AgentConn*, Busy> busy_;
   size_t fresh_busy_ = 0;  // entries of busy_ with fresh set
   bool stopping_ = false;

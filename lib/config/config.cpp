@@ -374,7 +374,19 @@ void master_cf_refs(const std::string& config_dir, RefSet& refs) {
   if (!text) return;
   auto lines = detail::logical_lines(*text, config_dir + "/master.cf");
   if (!lines) return;
-  for (const auto& l : *lines) collect_refs(l.text, refs);
+  for (const auto& l : *lines) {
+    collect_refs(l.text, refs);
+    // Postfix knows per-service parameters for every master.cf service
+    // ("slow unix ... local" makes slow_destination_concurrency_limit a
+    // parameter), which qmgr reads for that transport.
+    std::string_view text = l.text;
+    size_t end = 0;
+    while (end < text.size() && detail::is_name_char(text[end])) ++end;
+    if (end == 0 || end >= text.size() || (text[end] != ' ' && text[end] != '\t')) continue;
+    std::string service(text.substr(0, end));
+    refs.insert(service + "_destination_concurrency_limit");
+    refs.insert(service + "_destination_recipient_limit");
+  }
 }
 
 }  // namespace

@@ -43,24 +43,87 @@ std::string slurp(const std::string& p) {
 
 }  // namespace
 
-TEST_CASE("qmgr: mydestination decides local delivery, case-insensitively", "[qmgr][transport]") {
-  std::vector<std::string> dest{"example.test", "mx.example.test", "localhost."};
-  CHECK(route("bob@example.test", dest).local);
-  CHECK(route("bob@EXAMPLE.Test", dest).local);
-  CHECK(route("bob@example.test.", dest).local);
-  CHECK(route("bob@localhost", dest).local);
-  CHECK(route("\"a@b\"@Mx.Example.Test", dest).local);
-  CHECK(route("bob", dest).local);  // no domain: a local name
-  auto remote = route("bob@elsewhere.example", dest);
-  CHECK_FALSE(remote.local);
-  CHECK(remote.dsn == "4.4.1");
-  CHECK(remote.reason == "mail transport unavailable: no relay transport yet");
-  CHECK_FALSE(route("bob@sub.example.test", dest).local);   // no implicit subdomains
-  CHECK_FALSE(route("bob@example.testx", dest).local);
-  CHECK_FALSE(route("bob@", dest).local);
-  CHECK_FALSE(route("bob@example.test", {}).local);
+TEST_CASE("qmgr: address classes pick the default transport", "[qmgr][transport]") {
+  TransportRules t;
+  t.mydestination = {"example.test", "mx.example.test", "localhost."};
+  t.relay_domains = {"relay.example"};
+  t.local_transport = "local:mx.example.test";
+  Router r(t);
+  CHECK(r.class_default("bob@example.test") == Route{"local", "mx.example.test"});
+  CHECK(r.class_default("bob@EXAMPLE.Test").transport == "local");
+  CHECK(r.class_default("bob@example.test.").transport == "local");
+  CHECK(r.class_default("bob@localhost").transport == "local");
+  CHECK(r.class_default("\"a@b\"@Mx.Example.Test").transport == "local");
+  CHECK(r.class_default("bob").transport == "local");  // no domain: a local name
+  CHECK(r.class_default("bob@sub.example.test") == Route{"smtp", "sub.example.test"});  // no implicit subdomains
+  CHECK(r.class_default("bob@example.testx").transport == "smtp");
+  CHECK(r.class_default("bob@Relay.Example") == Route{"relay", "relay.example"});
+  CHECK(r.class_default("bob@a.relay.example").transport == "relay");  // relay_domains matches subdomains
+  t.relay_parent_matches = false;
+  CHECK(Router(t).class_default("bob@a.relay.example").transport == "smtp");
+  t.local_transport = "local";
+  CHECK(Router(t).class_default("bob@example.test") == Route{"local", "example.test"});
   CHECK(domain_of("A@B.Example.") == "b.example");
   CHECK(domain_of("nobody") == "");
+}
+
+TEST_CASE("qmgr: transport_maps keys in Postfix's order", "[qmgr][transport]") {
+  using V = std::vector<std::string>;
+  CHECK(transport_keys("Bob+News@Sub.Example.COM", "+", false) ==
+        V{"bob+news@sub.example.com", "bob@sub.example.com", "sub.example.com", ".example.com", ".com", "*"});
+  CHECK(transport_keys("bob@sub.example.com", "", true) ==
+        V{"bob@sub.example.com", "sub.example.com", "example.com", "com", "*"});
+  CHECK(transport_keys("bob+x@example.com", "-", false) == V{"bob+x@example.com", "example.com", ".com", "*"});
+  CHECK(transport_keys("bob", "+", false) == V{"*"});
+}
+
+TEST_CASE("qmgr: transport_maps results as transport(5) describes them", "[qmgr][transport]") {
+  Route dflt{"smtp", "example.com"};
+  CHECK(split_transport("smtp:[relay.example]:2525") == Route{"smtp", "[relay.example]:2525"});
+  CHECK(split_transport("local") == Route{"local", ""});
+  CHECK(apply_transport_result(dflt, ":", "example.com") == dflt);                      // do not change
+  CHECK(apply_transport_result(dflt, "", "example.com") == dflt);
+  CHECK(apply_transport_result(dflt, ":[gw.example]", "example.com") == Route{"smtp", "[gw.example]"});
+  CHECK(apply_transport_result(Route{"smtp", "[relayhost]"}, "slow:", "example.com") == Route{"slow", "example.com"});
+  CHECK(apply_transport_result(dflt, "error:mail for *.example.com is not deliverable", "example.com") ==
+        Route{"error", "mail for *.example.com is not deliverable"});
+}
+
+TEST_CASE("qmgr: transport_maps lookups through a table", "[qmgr][transport]") {
+  TempQueue q;
+  std::string table = q.dir + "/transport";
+  REQUIRE(file::write_atomic(table,
+                             "bob+list@example.com local:\n"
+                             "example.com slow:\n"
+                             ".example.com :[gw.example]\n"
+                             "* error:5.7.1 no outside mail\n",
+                             0600));
+  TransportRules t;
+  t.mydestination = {"mx.example"};
+  t.recipient_delimiter = "+";
+  t.transport_maps = {"texthash:" + table};
+  Router r(t);
+  CHECK(*r.route("bob+list@example.com") == Route{"local", "example.com"});
+  CHECK(*r.route("bob+other@example.com") == Route{"slow", "example.com"});
+  CHECK(*r.route("x@a.b.example.com") == Route{"smtp", "[gw.example]"});
+  CHECK(*r.route("x@elsewhere.example") == Route{"error", "5.7.1 no outside mail"});
+  t.transport_maps = {"hash:" + q.dir + "/missing"};
+  CHECK_FALSE(Router(t).route("x@example.com").ok());
+}
+
+TEST_CASE("qmgr: error, retry and discard replies", "[qmgr][transport]") {
+  auto e = pseudo_reply(Route{"error", "5.1.1 account closed"});
+  CHECK((e.status == 5 && e.dsn == "5.1.1" && e.reason == "account closed"));
+  e = pseudo_reply(Route{"error", "no such list"});
+  CHECK((e.status == 5 && e.dsn == "5.0.0" && e.reason == "no such list"));
+  e = pseudo_reply(Route{"error", "4.1.1 wrong class"});  // a 4.x.x code does not fit error
+  CHECK((e.status == 5 && e.dsn == "5.0.0" && e.reason == "4.1.1 wrong class"));
+  auto r = pseudo_reply(Route{"retry", "4.2.1 moving"});
+  CHECK((r.status == 4 && r.dsn == "4.2.1" && r.reason == "moving"));
+  auto d = pseudo_reply(Route{"discard", "example.com"});
+  CHECK((d.status == 0 && d.dsn == "2.0.0" && d.reason == "example.com"));
+  CHECK(is_pseudo_transport("discard"));
+  CHECK_FALSE(is_pseudo_transport("local"));
 }
 
 TEST_CASE("qmgr: backoff doubles with age between the minimal and maximal time", "[qmgr][backoff]") {

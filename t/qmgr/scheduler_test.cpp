@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <list>
@@ -80,14 +81,15 @@ attr::Message reply(int status, const char* dsn, const char* reason) {
   return m;
 }
 
-// A delivery agent on queue_dir/private/local whose answers come from a
+// A delivery agent on queue_dir/private/<service> whose answers come from a
 // policy: a message to send, or nullopt to drop the connection unanswered.
 class FakeAgent {
  public:
   using Policy = std::function<std::optional<attr::Message>(const attr::Message&)>;
-  FakeAgent(event::Loop& loop, const std::string& qdir, Policy policy, std::chrono::milliseconds delay = 0ms)
+  FakeAgent(event::Loop& loop, const std::string& qdir, Policy policy, std::chrono::milliseconds delay = 0ms,
+            const std::string& service = "local")
       : loop_(loop), qdir_(qdir), policy_(std::move(policy)), delay_(delay) {
-    std::string path = qdir + "/private/local";
+    std::string path = qdir + "/private/" + service;
     sockaddr_un sa{};
     sa.sun_family = AF_UNIX;
     REQUIRE(path.size() < sizeof sa.sun_path);
@@ -101,7 +103,7 @@ class FakeAgent {
 
   std::vector<attr::Message> requests;
   size_t connections = 0, busy = 0, max_busy = 0, max_active_files = 0;
-  std::map<std::string, size_t> busy_rcpt, max_rcpt;
+  std::map<std::string, size_t> busy_rcpt, max_rcpt, busy_hop, max_hop;
 
  private:
   struct Conn {
@@ -112,7 +114,7 @@ class FakeAgent {
   struct Pending {
     Conn* conn;
     attr::Message reply;
-    std::string rcpt;
+    std::string rcpt, hop;
     std::unique_ptr<event::Event> timer;
   };
 
@@ -143,13 +145,15 @@ class FakeAgent {
       const attr::Message& req = **m;
       requests.push_back(req);
       std::string rcpt(req.get("recipient").value_or(""));
+      std::string hop(req.get("nexthop").value_or(""));
       max_active_files = std::max(max_active_files, count_active());
       auto answer = policy_(req);
       if (!answer) return drop(c);
       ++busy;
       max_busy = std::max(max_busy, busy);
       max_rcpt[rcpt] = std::max(max_rcpt[rcpt], ++busy_rcpt[rcpt]);
-      auto p = std::make_unique<Pending>(Pending{c, *answer, rcpt, nullptr});
+      max_hop[hop] = std::max(max_hop[hop], ++busy_hop[hop]);
+      auto p = std::make_unique<Pending>(Pending{c, *answer, rcpt, hop, nullptr});
       Pending* raw = p.get();
       p->timer = std::make_unique<event::Event>(loop_, -1, 0, [this, raw](short) { send(raw); });
       p->timer->add(delay_);
@@ -160,6 +164,7 @@ class FakeAgent {
   void send(Pending* p) {
     --busy;
     --busy_rcpt[p->rcpt];
+    --busy_hop[p->hop];
     if (p->conn->fd) REQUIRE(attr::write_message(p->conn->fd.get(), p->reply, 1000ms));
   }
 
@@ -188,9 +193,10 @@ FakeAgent::Policy always_sent() {
 Settings settings_for(const TempQueue& q) {
   Settings s;
   s.queue_dir = q.dir;
-  s.mydestination = {"example.test"};
+  s.transport.mydestination = {"example.test"};
   s.concurrency = 10;
-  s.rcpt_concurrency = 2;
+  s.dest_concurrency["local"] = 2;
+  s.dest_recipients["local"] = 1;
   s.ipc_timeout = 5000ms;
   s.ipc_idle = 1000ms;
   s.queue_run_delay = 3600s;
@@ -442,7 +448,7 @@ TEST_CASE("scheduler: concurrency limits, overall and per recipient", "[qmgr][sc
   FakeAgent agent(loop, q.dir, always_sent(), 30ms);
   auto cfg = settings_for(q);
   cfg.concurrency = 3;
-  cfg.rcpt_concurrency = 2;
+  cfg.dest_concurrency["local"] = 2;
   Scheduler s(loop, cfg);
   s.start();
   REQUIRE(run_until(loop, [&] { return agent.requests.size() == 14 && s.messages() == 0; }));
@@ -540,4 +546,96 @@ TEST_CASE("scheduler: stop waits for the reply in flight and leaves the rest", "
   auto env = envelope(queue::path(q.dir, "active", id), id);
   CHECK(env.recipients[0].done);  // the reply in flight was recorded
   CHECK_FALSE(env.recipients[1].done);
+}
+
+TEST_CASE("scheduler: transport_maps picks agents, error, retry and discard", "[qmgr][scheduler][transport]") {
+  TempQueue q;
+  std::string table = q.dir + "/transport";
+  REQUIRE(file::write_atomic(table,
+                             "slow@example.test slow:\n"
+                             "gone@example.test error:5.1.1 account closed\n"
+                             "busy@example.test retry:4.2.1 mailbox moving\n"
+                             ".sink.example discard:\n"
+                             "lists.example slow:[hub.example]\n",
+                             0600));
+  std::string id = enqueue(q.dir, {"bob@example.test", "slow@example.test", "gone@example.test", "busy@example.test",
+                                   "x@a.sink.example", "y@lists.example", "z@elsewhere.example"});
+  event::Loop loop;
+  FakeAgent local(loop, q.dir, always_sent());
+  FakeAgent slow(loop, q.dir, always_sent(), 0ms, "slow");
+  auto cfg = settings_for(q);
+  cfg.transport.transport_maps = {"texthash:" + table};
+  Scheduler s(loop, cfg);
+  s.start();
+  // bob to local, slow and the report of "gone" (to alice) also local;
+  // busy and elsewhere stay deferred.
+  REQUIRE(run_until(loop, [&] { return q.has("deferred", id) && s.messages() == 0; }));
+  std::vector<std::string> to_local, to_slow;
+  for (const auto& r : local.requests) to_local.emplace_back(r.get("recipient").value_or(""));
+  for (const auto& r : slow.requests)
+    to_slow.push_back(std::string(r.get("recipient").value_or("")) + " via " + std::string(r.get("nexthop").value_or("")));
+  CHECK(to_local == std::vector<std::string>{"bob@example.test", "alice@example.test"});
+  std::sort(to_slow.begin(), to_slow.end());
+  CHECK(to_slow == std::vector<std::string>{"slow@example.test via example.test", "y@lists.example via [hub.example]"});
+  auto env = envelope(queue::path(q.dir, "deferred", id), id);
+  std::vector<bool> done;
+  for (const auto& r : env.recipients) done.push_back(r.done);
+  CHECK(done == std::vector<bool>{true, true, true, false, true, true, false});
+  CHECK(slurp(queue::path(q.dir, "defer", id)) ==
+        "busy@example.test\t4.2.1\tmailbox moving\n"
+        "z@elsewhere.example\t4.4.1\tmail transport unavailable: no relay transport yet\n");
+}
+
+TEST_CASE("scheduler: an unreadable transport table defers, never bounces", "[qmgr][scheduler][transport]") {
+  TempQueue q;
+  std::string id = enqueue(q.dir, {"bob@example.test"});
+  event::Loop loop;
+  FakeAgent local(loop, q.dir, always_sent());
+  auto cfg = settings_for(q);
+  cfg.transport.transport_maps = {"hash:" + q.dir + "/no-such-table"};
+  Scheduler s(loop, cfg);
+  s.start();
+  REQUIRE(run_until(loop, [&] { return q.has("deferred", id); }));
+  CHECK(local.requests.empty());
+  CHECK(slurp(queue::path(q.dir, "defer", id)) == "bob@example.test\t4.3.0\ttransport table lookup failure\n");
+}
+
+TEST_CASE("scheduler: per-destination concurrency, per transport", "[qmgr][scheduler][limits]") {
+  TempQueue q;
+  std::string table = q.dir + "/transport";
+  REQUIRE(file::write_atomic(table, "one.example slow:[hub1]\ntwo.example slow:[hub2]\n", 0600));
+  // Six recipients at hub1, four at hub2, in separate messages.
+  for (int i = 0; i < 6; ++i) enqueue(q.dir, {"u" + std::to_string(i) + "@one.example"});
+  for (int i = 0; i < 4; ++i) enqueue(q.dir, {"u" + std::to_string(i) + "@two.example"});
+  event::Loop loop;
+  FakeAgent slow(loop, q.dir, always_sent(), 30ms, "slow");
+  auto cfg = settings_for(q);
+  cfg.transport.transport_maps = {"texthash:" + table};
+
+  SECTION("<transport>_destination_concurrency_limit bounds each next hop") {
+    cfg.dest_concurrency["slow"] = 2;
+    Scheduler s(loop, cfg);
+    s.start();
+    REQUIRE(run_until(loop, [&] { return slow.requests.size() == 10 && s.messages() == 0; }));
+    CHECK(slow.max_hop["[hub1]"] == 2);
+    CHECK(slow.max_hop["[hub2]"] == 2);
+    CHECK(slow.max_busy == 4);  // both destinations at once
+  }
+  SECTION("default_destination_concurrency_limit for transports without their own") {
+    cfg.default_dest_concurrency = 3;
+    cfg.concurrency = 4;  // default_process_limit: the transport's total
+    Scheduler s(loop, cfg);
+    s.start();
+    REQUIRE(run_until(loop, [&] { return slow.requests.size() == 10 && s.messages() == 0; }));
+    CHECK(slow.max_hop["[hub1]"] == 3);
+    CHECK(slow.max_busy == 4);
+  }
+  SECTION("recipient limit 1: each recipient is its own destination") {
+    cfg.dest_concurrency["slow"] = 1;
+    cfg.dest_recipients["slow"] = 1;
+    Scheduler s(loop, cfg);
+    s.start();
+    REQUIRE(run_until(loop, [&] { return slow.requests.size() == 10 && s.messages() == 0; }));
+    CHECK(slow.max_hop["[hub1]"] > 1);  // no longer bounded per next hop
+  }
 }

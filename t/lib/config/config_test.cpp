@@ -475,6 +475,20 @@ TEST_CASE("config: a parameter used only by master.cf -o is a user-defined param
   CHECK(svc->get("smtpd_banner") == "submission ready");
 }
 
+TEST_CASE("config: master.cf services have their per-transport limits", "[config]") {
+  TempDir dir;
+  dir.write("main.cf", "slow_destination_concurrency_limit = 1\nslow_destination_recipient_limit = 5\n");
+  CHECK(MainCf::load(dir.path).error().message ==
+        dir.path + "/main.cf:1: unknown parameter: slow_destination_concurrency_limit");
+  dir.write("master.cf", "slow      unix  -       -       n       -       -       local\n");
+  auto cf = MainCf::load(dir.path);
+  REQUIRE(cf);
+  CHECK(cf->get("slow_destination_concurrency_limit") == "1");
+  CHECK(cf->get("slow_destination_recipient_limit") == "5");
+  dir.write("main.cf", "fast_destination_concurrency_limit = 1\n");
+  CHECK_FALSE(MainCf::load(dir.path).ok());
+}
+
 TEST_CASE("config: config_dir_from: -c, then MAIL_CONFIG, then the built-in default", "[config]") {
   const char* saved = std::getenv("MAIL_CONFIG");
   std::string keep = saved ? saved : "";
