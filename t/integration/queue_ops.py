@@ -114,5 +114,30 @@ def test_hold_release_requeue_delete():
         assert not os.listdir(inst.path("queue", "defer"))
 
 
+def test_corrupt_file_is_parked():
+    """A truncated queue file (a disk error, a copy gone wrong) is moved to
+    corrupt/ with a log line, never deleted, and the rest of the queue
+    flows; buzon flush brings qmgr to look at once."""
+    with Instance() as inst:
+        inst.start()
+        bad = "6B0000001000A0001"
+        path = inst.path("queue", "incoming", bad)
+        with open(path, "wb") as f:  # cut in the middle of a recipient record
+            f.write(b"V1:1
+T17:1700000000.000001
+S18:alice@example.test
+R16:bob@example.te")
+        inst.run("flush")
+        wait_for("corrupt/", lambda: os.path.exists(inst.path("queue", "corrupt", bad)), timeout=20)
+        log = inst.maillog()
+        assert bad + ": corrupt" in log and "moved to corrupt/" in log, log[-2000:]
+        inst.sendmail("-f", "alice@example.test", "bob@example.test", data=b"Subject: after it
+
+body
+")
+        wait_for("the next message", lambda: b"Subject: after it" in inst.read_mbox("bob"), timeout=20)
+        assert not os.path.exists(path)
+
+
 if __name__ == "__main__":
-    main([test_listing_and_show, test_hold_release_requeue_delete])
+    main([test_listing_and_show, test_hold_release_requeue_delete, test_corrupt_file_is_parked])
