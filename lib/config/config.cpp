@@ -517,6 +517,7 @@ Result<MainCf> MainCf::parse(std::string_view text, const std::string& filename,
   MainCf cf;
   cf.config_dir_ = config_dir;
   cf.values_ = std::move(values);
+  cf.user_names_ = std::move(refs);
   if (auto st = validate(cf, &line_of, filename); !st) return st.error();
   return cf;
 }
@@ -532,7 +533,7 @@ Result<MainCf> MainCf::load(const std::string& config_dir) {
 }
 
 Status MainCf::set(std::string_view name, std::string_view value) {
-  if (!find_param(name)) return Error{"unknown parameter: " + shown(name)};
+  if (!find_param(name) && !user_names_.contains(name)) return Error{"unknown parameter: " + shown(name)};
   std::string key(name);
   if (has_line_break(value)) return Error{"bad value for " + key + ": contains a line break or NUL"};
   std::optional<std::string> old;

@@ -8,6 +8,7 @@
 #pragma once
 #include <chrono>
 #include <map>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -55,7 +56,9 @@ class MainCf {
                               const std::string& config_dir);
 
   // Sets a value as if written in main.cf (master.cf -o, conf -e). Fails on an
-  // unknown name or a value that does not fit the parameter's type.
+  // unknown name or a value that does not fit the parameter's type; a name
+  // outside the table is known when main.cf or master.cf refers to it (a
+  // $helper, or a per-service parameter such as slow_destination_concurrency_limit).
   Status set(std::string_view name, std::string_view value);
 
   // Expanded value of a parameter (explicit or default). Aborts (broken
@@ -79,6 +82,8 @@ class MainCf {
  private:
   std::string config_dir_;
   std::map<std::string, std::string, std::less<>> values_;
+  // User-defined names that parse() accepted besides the table.
+  std::set<std::string, std::less<>> user_names_;
 };
 
 // Rewrites config_dir/main.cf setting name = value (conf -e): replaces the

@@ -123,18 +123,12 @@ def test_corrupt_file_is_parked():
         bad = "6B0000001000A0001"
         path = inst.path("queue", "incoming", bad)
         with open(path, "wb") as f:  # cut in the middle of a recipient record
-            f.write(b"V1:1
-T17:1700000000.000001
-S18:alice@example.test
-R16:bob@example.te")
+            f.write(b"V1:1\nT17:1700000000.000001\nS18:alice@example.test\nR16:bob@example.te")
         inst.run("flush")
         wait_for("corrupt/", lambda: os.path.exists(inst.path("queue", "corrupt", bad)), timeout=20)
         log = inst.maillog()
         assert bad + ": corrupt" in log and "moved to corrupt/" in log, log[-2000:]
-        inst.sendmail("-f", "alice@example.test", "bob@example.test", data=b"Subject: after it
-
-body
-")
+        inst.sendmail("-f", "alice@example.test", "bob@example.test", data=b"Subject: after it\n\nbody\n")
         wait_for("the next message", lambda: b"Subject: after it" in inst.read_mbox("bob"), timeout=20)
         assert not os.path.exists(path)
 

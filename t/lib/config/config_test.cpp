@@ -489,6 +489,23 @@ TEST_CASE("config: master.cf services have their per-transport limits", "[config
   CHECK_FALSE(MainCf::load(dir.path).ok());
 }
 
+TEST_CASE("config: conf -e knows the per-service parameters of master.cf services", "[config]") {
+  TempDir dir;
+  dir.write("main.cf", "");
+  auto cf = MainCf::load(dir.path);
+  REQUIRE(cf);
+  CHECK(cf->set("slow_destination_concurrency_limit", "1").error().message ==
+        "unknown parameter: slow_destination_concurrency_limit");
+  dir.write("master.cf", "slow      unix  -       -       n       -       -       local\n");
+  cf = MainCf::load(dir.path);
+  REQUIRE(cf);
+  CHECK(cf->set("slow_destination_concurrency_limit", "1").ok());
+  CHECK(cf->get("slow_destination_concurrency_limit") == "1");
+  CHECK_FALSE(cf->set("fast_destination_concurrency_limit", "1").ok());
+  REQUIRE(edit_main_cf(dir.path, "slow_destination_recipient_limit", "3").ok());
+  CHECK(MainCf::load(dir.path)->get("slow_destination_recipient_limit") == "3");
+}
+
 TEST_CASE("config: config_dir_from: -c, then MAIL_CONFIG, then the built-in default", "[config]") {
   const char* saved = std::getenv("MAIL_CONFIG");
   std::string keep = saved ? saved : "";
