@@ -2,6 +2,7 @@
 
 #include "lib/core/strings.h"
 #include "lib/log/log.h"
+#include "lib/virtual/virtual.h"
 
 namespace buzon::local {
 
@@ -13,8 +14,10 @@ Reply forward_message(const std::string& queue_dir, const queue::Envelope& env, 
   auto w = queue::Writer::create(queue_dir);
   if (!w) return fail(w.error());
   if (auto s = w->sender(copy.sender); !s) return fail(s.error());
-  for (const auto& [name, value] : env.attrs)
+  for (const auto& [name, value] : env.attrs) {
+    if (name == virt::kExpandedAttr) continue;  // the copy's recipients are expanded afresh
     if (auto s = w->attr(name, value); !s) return fail(s.error());
+  }
   // The copy's recipients answer for the one we were asked to deliver: keep
   // its original address (for orig_to= and DSN) and its DSN request.
   const std::string& original = rcpt.original.empty() ? rcpt.address : rcpt.original;

@@ -18,6 +18,7 @@
 #include "qmgr/reply_check.h"
 #include "qmgr/temp_purge.h"
 #include "qmgr/transport.h"
+#include "qmgr/virtual_rewrite.h"
 
 namespace buzon::qmgr {
 namespace {
@@ -47,7 +48,8 @@ struct Scheduler::Msg {
   std::vector<Outcome> failed, delivered, delayed;
 };
 
-Scheduler::Scheduler(event::Loop& loop, Settings s) : loop_(loop), s_(std::move(s)), router_(s_.transport) {
+Scheduler::Scheduler(event::Loop& loop, Settings s)
+    : loop_(loop), s_(std::move(s)), router_(s_.transport), aliases_(s_.aliases) {
   run_timer_ = std::make_unique<event::Event>(loop_, -1, 0, [this](short) {
     (void)purge_stale_temp(s_.queue_dir, static_cast<std::time_t>(now()));
     deferred_wanted_ = incoming_wanted_ = true;
@@ -154,6 +156,25 @@ void Scheduler::load(const std::string& id) {
   }
   auto env = queue::read_envelope(fd.get(), id);
   fd.reset();
+  if (env && aliases_.enabled()) {
+    // virtual_alias_maps, once per message, before any routing
+    // (virtual_rewrite.h); the rewritten file is read again.
+    auto rw = rewrite_virtual_aliases(s_.queue_dir, "active", *env, aliases_);
+    if (!rw) {
+      // As Postfix's cleanup: a table failure or an unreasonable expansion
+      // defers the message and says why.
+      log::warning(id + ": " + rw.error().message + " -- message deferred");
+      (void)set_time(path, static_cast<long long>(now()) + s_.backoff.minimal.count());
+      if (auto mv = move_file(s_.queue_dir, "active", "deferred", id); !mv) log::warning(mv.error().message);
+      return;
+    }
+    if (*rw) {
+      fd = Fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+      if (!fd) return log::warning(sys_error("open " + path).message);
+      env = queue::read_envelope(fd.get(), id);
+      fd.reset();
+    }
+  }
   if (!env) {
     if (env.error().message.rfind("corrupt", 0) == 0) {
       // Never delete what may be someone's mail: park it for the admin.

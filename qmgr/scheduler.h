@@ -12,6 +12,9 @@
 // failure is marked done only after its non-delivery report is queued
 // (durable in incoming/), so a crash may repeat a report, never lose one.
 //
+// virtual_alias_maps (virtual_rewrite.h): a message's recipients are
+// expanded once, when it first becomes active, by rewriting its file.
+//
 // Transports (transport.h): each recipient is routed once when its message
 // is loaded. error, retry and discard are settled in qmgr itself; every
 // other transport is a delivery agent on private/<transport>, one request
@@ -139,6 +142,7 @@ class Scheduler {
   std::map<std::string, std::unique_ptr<Msg>> msgs_;
   size_t rcpts_in_memory_ = 0;  // recipients of the messages in msgs_
   Router router_;
+  virt::Aliases aliases_;  // virtual_alias_maps (virtual_rewrite.h)
   std::deque<Job> ready_;
   std::map<std::string, size_t> per_dest_, per_transport_;  // deliveries in flight
   std::map<std::string, std::vector<std::unique_ptr<AgentConn>>> idle_;  // per transport

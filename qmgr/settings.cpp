@@ -43,6 +43,17 @@ size_t Settings::destination_recipients(std::string_view transport) const {
 Settings Settings::from(const config::MainCf& cf) {
   Settings s;
   s.transport = TransportRules::from(cf);
+  s.aliases.maps = cf.get_list("virtual_alias_maps");
+  s.aliases.delimiters = cf.get("recipient_delimiter");
+  s.aliases.myorigin = str::lower(cf.get("myorigin"));
+  s.aliases.is_own_domain = [own = s.transport.mydestination, origin = s.aliases.myorigin](std::string_view d) {
+    return d == origin || std::any_of(own.begin(), own.end(), [d](const std::string& o) { return str::iequals(o, d); });
+  };
+  auto propagate = cf.get_list("propagate_unmatched_extensions");
+  s.aliases.propagate_extension =
+      std::any_of(propagate.begin(), propagate.end(), [](const std::string& p) { return str::iequals(p, "virtual"); });
+  s.aliases.recursion_limit = std::max<size_t>(1, cf.get_int("virtual_alias_recursion_limit"));
+  s.aliases.expansion_limit = std::max<size_t>(1, cf.get_int("virtual_alias_expansion_limit"));
   // A limit of 0 would stop all delivery; Postfix treats these as at least 1.
   s.concurrency = std::max<size_t>(1, cf.get_int("default_process_limit"));
   s.default_dest_concurrency = std::max<size_t>(1, cf.get_int("default_destination_concurrency_limit"));

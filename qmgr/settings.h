@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "lib/config/config.h"
+#include "lib/virtual/virtual.h"
 #include "qmgr/backoff.h"
 #include "qmgr/notice.h"
 #include "qmgr/transport.h"
@@ -15,6 +16,7 @@ namespace buzon::qmgr {
 struct Settings {
   std::string queue_dir = ".";  // qmgr runs inside queue_directory; agents listen on private/<transport>
   TransportRules transport;     // mydestination, relay_domains, *_transport, transport_maps
+  virt::AliasRules aliases;     // virtual_alias_maps and its limits
   size_t concurrency = 100;     // default_process_limit: deliveries in flight per transport
   // <transport>_destination_concurrency_limit and
   // <transport>_destination_recipient_limit, for the transports that set

@@ -63,6 +63,7 @@ TransportRules TransportRules::from(const config::MainCf& cf) {
   r.default_transport = cf.get("default_transport");
   r.recipient_delimiter = cf.get("recipient_delimiter");
   r.transport_maps = cf.get_list("transport_maps");
+  r.virtual_alias_domains = cf.get_list("virtual_alias_domains");
   return r;
 }
 
@@ -148,10 +149,19 @@ Route Router::class_default(std::string_view recipient) const {
 
 Result<Route> Router::route(std::string_view recipient) {
   Route dflt = class_default(recipient);
+  std::string domain = domain_of(recipient);
+  // After expansion an address of a virtual alias domain is no alias:
+  // Postfix's trivial-rewrite sends it to the error transport.
+  bool local = recipient.find('@') == std::string_view::npos ||
+               in_domain_list(domain, rules_.mydestination, /*parent_matches=*/false);
+  if (!local && !alias_domains_.empty()) {
+    auto alias_domain = alias_domains_.contains(domain);
+    if (!alias_domain) return Error{"virtual_alias_domains: " + alias_domain.error().message};
+    if (*alias_domain) dflt = Route{"error", "5.1.1 User unknown in virtual alias table"};
+  }
   if (rules_.transport_maps.empty()) return dflt;
   if (tables_.size() < rules_.transport_maps.size()) tables_.resize(rules_.transport_maps.size());
   auto keys = transport_keys(recipient, rules_.recipient_delimiter, rules_.maps_parent_matches);
-  std::string domain = domain_of(recipient);
   // Key by key, each through all tables (Postfix's maps_find per key).
   for (const auto& k : keys) {
     for (size_t i = 0; i < rules_.transport_maps.size(); ++i) {

@@ -6,6 +6,9 @@
 //      relay_transport; any other -> default_transport. The next hop is
 //      the transport's own ("local:$myhostname") or else the recipient
 //      domain.
+//      A domain of virtual_alias_domains (not in mydestination) whose
+//      address is still there after virtual alias expansion goes to the
+//      error transport: "5.1.1 User unknown in virtual alias table".
 //   2. transport_maps, when set, may override it. Keys in Postfix's order
 //      (transport(5)): user+extension@domain, user@domain, domain, then
 //      each parent as ".parent" (unless transport_maps is listed in
@@ -27,6 +30,7 @@
 
 #include "lib/core/result.h"
 #include "lib/map/map.h"
+#include "lib/virtual/virtual.h"
 
 namespace buzon::config { class MainCf; }
 
@@ -47,6 +51,7 @@ struct TransportRules {
   std::string default_transport = "smtp";
   std::string recipient_delimiter;
   std::vector<std::string> transport_maps;  // "type:name" specs, opened on first use
+  std::vector<std::string> virtual_alias_domains;  // names or "type:name" tables
   bool maps_parent_matches = false;         // transport_maps in parent_domain_matches_subdomains
 
   static TransportRules from(const config::MainCf& cf);
@@ -83,12 +88,13 @@ class Router {
   // Errors: a transport_maps table that cannot be opened or read (the
   // caller defers the recipient, as Postfix does).
   Result<Route> route(std::string_view recipient);
-  // The class default alone, without transport_maps.
+  // The class default alone, without transport_maps and virtual domains.
   Route class_default(std::string_view recipient) const;
   const TransportRules& rules() const { return rules_; }
 
  private:
   TransportRules rules_;
+  virt::DomainList alias_domains_{rules_.virtual_alias_domains};
   std::vector<std::unique_ptr<map::Table>> tables_;  // per transport_maps spec; nullptr until opened
 };
 

@@ -13,6 +13,27 @@ RcptLookup lookup_recipient(const Settings& s, const address::Address& given) {
   const bool rewritten = r.route.routed || given.domain.empty();
   r.deliver_to = rewritten ? r.route.address() : text;
   if (rewritten) r.original = text;
+  if (s.virtual_recipients) {
+    // Postfix check_rcpt_maps: an address virtual_alias_maps lists exists,
+    // whatever its domain; other addresses of a virtual alias domain do not.
+    auto alias = s.virtual_recipients->has_alias(r.route.address());
+    if (!alias) {
+      r.temp_error = alias.error().message;
+      return r;
+    }
+    if (r.route.cls != AddressClass::Local) {
+      auto domain = s.virtual_recipients->alias_domain(r.route.domain);
+      if (!domain) {
+        r.temp_error = domain.error().message;
+        return r;
+      }
+      if (*domain) {
+        r.route.cls = AddressClass::VirtualAlias;
+        r.known = *alias;
+      }
+    }
+    if (*alias) return r;
+  }
   if (r.route.cls != AddressClass::Local) return r;
 
   // local_recipient_maps empty: every local part, local(8) decides
@@ -37,10 +58,11 @@ RcptLookup lookup_recipient(const Settings& s, const address::Address& given) {
   return r;
 }
 
-std::string unknown_user_reply(const Settings& s, const address::Address& a) {
-  std::string code = std::to_string(s.policy->params.unknown_local_code);
-  return code + " " + code[0] + ".1.1 <" + shown_address(a) +
-         ">: Recipient address rejected: User unknown in local recipient table";
+std::string unknown_user_reply(const Settings& s, const address::Address& a, AddressClass cls) {
+  bool virt = cls == AddressClass::VirtualAlias;
+  std::string code = std::to_string(virt ? s.policy->params.unknown_virtual_alias_code : s.policy->params.unknown_local_code);
+  return code + " " + code[0] + ".1.1 <" + shown_address(a) + ">: Recipient address rejected: User unknown in " +
+         (virt ? "virtual alias table" : "local recipient table");
 }
 
 }  // namespace buzon::smtpd

@@ -13,7 +13,8 @@ namespace buzon::smtpd {
 
 struct RcptLookup {
   Resolved route;
-  bool known = true;        // false: a local address unknown to local_recipient_maps
+  bool known = true;        // false: a local address unknown to local_recipient_maps, or a
+                            // virtual alias domain address unknown to virtual_alias_maps
   std::string temp_error;   // non-empty: a local_recipient_maps lookup failed (log text)
   std::string deliver_to;   // the address for the queue file's R record
   std::string original;     // when deliver_to differs from what was given: the O record
@@ -32,8 +33,9 @@ struct RcptLookup {
 // trusted client) is queued for where it resolved to.
 RcptLookup lookup_recipient(const Settings& s, const address::Address& a);
 
-// The reply for a local address that is no account (Postfix's
-// reject_unlisted_recipient text).
-std::string unknown_user_reply(const Settings& s, const address::Address& a);
+// The reply for a local address that is no account, or an address of a
+// virtual alias domain that is no alias (Postfix's reject_unlisted_recipient
+// texts and codes).
+std::string unknown_user_reply(const Settings& s, const address::Address& a, AddressClass cls);
 
 }  // namespace buzon::smtpd

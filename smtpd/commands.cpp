@@ -178,7 +178,7 @@ void Session::cmd_rcpt(std::string_view arg) {
   // Local submission is not subject to the restriction lists, but an
   // unknown local user is still refused now rather than bounced later.
   if (peer_.local && !v.known) {
-    std::string refusal = unknown_user_reply(s_, rcpt);
+    std::string refusal = unknown_user_reply(s_, rcpt, v.route.cls);
     log_reject("RCPT", refusal, shown_address(rcpt));
     return reply(refusal);
   }
@@ -269,9 +269,9 @@ void Session::cmd_vrfy(std::string_view arg) {
     log::warning(v.temp_error);
     return reply("451 4.3.0 <" + shown_address(a) + ">: Temporary lookup failure");
   }
-  if (v.route.cls != AddressClass::Local && !in_mynetworks_)
+  if (v.route.cls != AddressClass::Local && v.route.cls != AddressClass::VirtualAlias && !in_mynetworks_)
     return reply(std::to_string(s_.policy->params.relay_code) + " 5.7.1 <" + shown_address(a) + ">: Relay access denied");
-  if (!v.known) return reply(unknown_user_reply(s_, a));
+  if (!v.known) return reply(unknown_user_reply(s_, a, v.route.cls));
   // 252: the address is plausible; whether delivery succeeds is decided
   // later (aliases, .forward), which is what RFC 5321 3.5.3 allows.
   reply("252 2.0.0 <" + a.text() + ">");

@@ -18,6 +18,7 @@ namespace buzon::smtpd {
 enum class AddressClass {
   Local,    // a domain of mydestination, or a literal of one of our addresses
   Relay,    // a domain of relay_domains
+  VirtualAlias,  // a domain of virtual_alias_domains (set by lookup_recipient, checks.h)
   Default,  // anywhere else
 };
 

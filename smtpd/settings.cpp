@@ -33,6 +33,7 @@ Result<Settings> load_settings(const config::MainCf& cf) {
   s.recipient_delimiter = cf.get("recipient_delimiter");
   s.queue_dir = cf.get("queue_directory");
   s.local_recipients = std::make_shared<LocalRecipients>(cf.get_list("local_recipient_maps"));
+  s.virtual_recipients = std::make_shared<VirtualRecipients>(cf);
   s.peername_lookup = cf.get_bool("smtpd_peername_lookup");
   s.dns_servers = cf.get_list("dns_servers");
   const auto host_lookup = cf.get("smtpd_peername_host_lookup");

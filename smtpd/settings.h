@@ -10,6 +10,7 @@
 #include "lib/config/config.h"
 #include "lib/core/result.h"
 #include "smtpd/local_recipients.h"
+#include "smtpd/virtual_recipients.h"
 #include "smtpd/client_limits.h"
 #include "smtpd/policy.h"
 #include "smtpd/security.h"
@@ -50,6 +51,9 @@ struct Settings {
   // local_recipient_maps; shared by copies of the Settings, tables opened
   // at the first lookup.
   std::shared_ptr<LocalRecipients> local_recipients;
+  // virtual_alias_maps and virtual_alias_domains at RCPT TO; shared like
+  // local_recipients.
+  std::shared_ptr<VirtualRecipients> virtual_recipients;
 
   size_t line_limit = 2048;                     // line_length_limit
   size_t recipient_limit = 1000;                // smtpd_recipient_limit (0: queue max)

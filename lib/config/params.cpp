@@ -109,6 +109,7 @@ constexpr ParamDef kParams[] = {
     {"pop3d_session_service", "", T::String, "The master.cf unix service (private/NAME, run as root) that pop3d hands logged-in clients to, which serves the mailbox as its owner; empty means the login process serves it (instance mode)."},
     {"pop3d_timeout", "10m", T::Time, "The POP3 autologout timer: how long pop3d waits for a client command, or for the client to read a response, before it disconnects (RFC 1939 asks for at least 10 minutes)."},
     {"pop3d_tls_wrappermode", "no", T::Bool, "Run the POP3 service with TLS from the first byte (pop3s, port 995, RFC 8314) instead of offering STLS."},
+    {"propagate_unmatched_extensions", "canonical, virtual", T::List, "What address lookup tables copy an address extension from the lookup key to the lookup result (only virtual, for virtual_alias_maps, is used)."},
     {"proxy_interfaces", "", T::List, "The network interface addresses that this mail system receives mail on by way of a proxy or network address translation unit."},
     {"qmgr_message_active_limit", "20000", T::Int, "The maximal number of messages in the active queue."},
     {"qmgr_message_recipient_limit", "20000", T::Int, "The maximal number of recipients held in memory by the queue manager; a message with more is still taken in when nothing else is active."},
@@ -190,6 +191,11 @@ constexpr ParamDef kParams[] = {
     {"unknown_helo_hostname_tempfail_action", "$reject_tempfail_action", T::String, "The action when reject_unknown_helo_hostname fails with a temporary DNS error: defer_if_permit or defer."},
     {"unknown_hostname_reject_code", "450", T::Int, "The SMTP server response code when a HELO/EHLO hostname is rejected by reject_unknown_helo_hostname."},
     {"unknown_local_recipient_reject_code", "550", T::Int, "The SMTP server response code when a recipient address is local and is not a known user."},
+    {"unknown_virtual_alias_reject_code", "550", T::Int, "The SMTP server response code when a recipient address matches $virtual_alias_domains, and the recipient is not listed in $virtual_alias_maps."},
+    {"virtual_alias_domains", "$virtual_alias_maps", T::List, "Postfix virtual alias domains: domain names or lookup tables (asked with the domain) whose addresses are all aliases in virtual_alias_maps; other addresses there are unknown users."},
+    {"virtual_alias_expansion_limit", "1000", T::Int, "The maximal number of addresses that virtual alias expansion produces from each original recipient."},
+    {"virtual_alias_maps", "", T::List, "Optional lookup tables that alias specific mail addresses or domains to other local or remote addresses (virtual(5)), applied by the queue manager before routing."},
+    {"virtual_alias_recursion_limit", "1000", T::Int, "The maximal nesting depth of virtual alias expansion."},
 };
 
 }  // namespace

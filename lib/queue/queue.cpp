@@ -199,6 +199,22 @@ Result<Writer> Writer::create(const std::string& queue_dir) {
   return Error{"create queue file: could not find a unique queue ID"};
 }
 
+Result<Writer> Writer::create_replacement(const std::string& queue_dir, std::string_view id, long long arrival_sec,
+                                          long arrival_usec) {
+  if (!id_ok(id)) return Error{"create queue file: bad queue ID"};
+  std::string p = path(queue_dir, "tmp", id);
+  if (::unlink(p.c_str()) < 0 && errno != ENOENT) return sys_error("unlink " + p);
+  Fd fd(::open(p.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+  if (!fd) return sys_error("create " + p);
+  if (::flock(fd.get(), LOCK_EX | LOCK_NB) < 0) return sys_error("lock " + p);
+  Writer w(queue_dir, std::string(id), std::move(fd));
+  char t[48];
+  std::snprintf(t, sizeof t, "%lld.%06ld", arrival_sec, arrival_usec);
+  if (auto s = w.record('V', "1"); !s) return s.error();
+  if (auto s = w.record('T', t); !s) return s.error();
+  return w;
+}
+
 Status Writer::record(char type, std::string_view data) {
   if (in_content_) return Error{"queue file " + id_ + ": envelope record after content"};
   if (data.size() > kRecordMax) return Error{"queue file " + id_ + ": record too long"};
@@ -268,6 +284,20 @@ Status Writer::commit() {
   committed_ = true;  // the name is incoming/ID now: nothing to remove from tmp/
   if (::fsync(fd_.get()) < 0) return sys_error("fsync queue file " + id_);
   return {};
+}
+
+Status Writer::commit_replacing(std::string_view dir) {
+  if (!in_content_) return Error{"queue file " + id_ + ": commit before content"};
+  char end[kEndRecordSize + 1];
+  std::snprintf(end, sizeof end, "E20:%020llu\n", content_size_);
+  buf_.append(end, kEndRecordSize);
+  if (auto s = flush(); !s) return s;
+  if (::fsync(fd_.get()) < 0) return sys_error("fsync queue file " + id_);
+  std::string from = path(queue_dir_, "tmp", id_);
+  std::string to = path(queue_dir_, dir, id_);
+  if (::rename(from.c_str(), to.c_str()) < 0) return sys_error("rename " + from);
+  committed_ = true;
+  return file::fsync_dir(queue_dir_ + "/" + std::string(dir));
 }
 
 // ---- Reader

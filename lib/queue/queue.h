@@ -98,6 +98,13 @@ struct Envelope {
 class Writer {
  public:
   static Result<Writer> create(const std::string& queue_dir);
+  // A rewritten copy of the existing queue file id (qmgr's virtual alias
+  // expansion): same ID and arrival time, written to tmp/ID (a stale
+  // tmp/ID of an earlier, interrupted rewrite is removed first); finish it
+  // with commit_replacing(), never commit()/seal(). Only the owner of the
+  // file (qmgr, for active/) may rewrite it.
+  static Result<Writer> create_replacement(const std::string& queue_dir, std::string_view id, long long arrival_sec,
+                                           long arrival_usec);
   Writer(Writer&&) noexcept;
   // Assigning over an uncommitted Writer removes its temporary file.
   Writer& operator=(Writer&&) noexcept;
@@ -122,6 +129,10 @@ class Writer {
   // commit() puts the file into hold/ instead (access(5) HOLD): qmgr leaves
   // it alone until "buzon queue release".
   void hold_on_commit() { into_ = "hold"; }
+  // For create_replacement(): writes the end record, fsyncs, renames tmp/ID
+  // over dir/ID and fsyncs dir/. A crash leaves either the old file or the
+  // new one in dir/, never neither; the new one only complete.
+  Status commit_replacing(std::string_view dir);
 
  private:
   Writer(std::string queue_dir, std::string id, Fd fd);

@@ -1,5 +1,6 @@
 // qmgr's pure scheduling pieces: transport choice, backoff arithmetic, the
 // defer log format, delay formatting, reply validation and queue listing.
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -17,6 +18,7 @@
 #include "qmgr/reply_check.h"
 #include "qmgr/temp_purge.h"
 #include "qmgr/transport.h"
+#include "qmgr/virtual_rewrite.h"
 
 using namespace buzon;
 using namespace buzon::qmgr;
@@ -109,6 +111,112 @@ TEST_CASE("qmgr: transport_maps lookups through a table", "[qmgr][transport]") {
   CHECK(*r.route("x@elsewhere.example") == Route{"error", "5.7.1 no outside mail"});
   t.transport_maps = {"hash:" + q.dir + "/missing"};
   CHECK_FALSE(Router(t).route("x@example.com").ok());
+}
+
+TEST_CASE("qmgr: an address left in a virtual alias domain is an unknown user", "[qmgr][transport][virtual]") {
+  TempQueue q;
+  std::string table = q.dir + "/virtual";
+  REQUIRE(file::write_atomic(table, "tables.example anything\n", 0600));
+  TransportRules t;
+  t.mydestination = {"mx.example"};
+  t.virtual_alias_domains = {"Virt.Example", "texthash:" + table};
+  Router r(t);
+  CHECK(*r.route("nobody@virt.example") == Route{"error", "5.1.1 User unknown in virtual alias table"});
+  CHECK(*r.route("nobody@tables.example") == Route{"error", "5.1.1 User unknown in virtual alias table"});
+  CHECK(r.route("bob@mx.example")->transport == "local");
+  CHECK(r.route("bob@sub.virt.example")->transport == "smtp");
+  t.mydestination = {"virt.example"};  // mydestination wins, as in Postfix
+  CHECK(Router(t).route("bob@virt.example")->transport == "local");
+  t.virtual_alias_domains = {"texthash:" + q.dir + "/missing"};
+  CHECK_FALSE(Router(t).route("x@other.example").ok());
+  CHECK(Router(t).route("x@virt.example").ok());  // local: the alias domains are not asked
+}
+
+namespace {
+
+std::string write_message(const std::string& qdir, const std::vector<std::pair<std::string, std::string>>& rcpts) {
+  auto w = queue::Writer::create(qdir);
+  REQUIRE(w);
+  REQUIRE(w->sender("alice@example.org"));
+  REQUIRE(w->attr("client_addr", "127.0.0.1"));
+  queue::RecipientDsn dsn;
+  dsn.notify = queue::kNotifyFailure | queue::kNotifySuccess;
+  for (const auto& [a, orig] : rcpts) REQUIRE(w->recipient(a, orig, dsn));
+  REQUIRE(w->begin_content());
+  REQUIRE(w->append("Subject: hi\n\nbody line\n"));
+  REQUIRE(w->commit());
+  std::string id = w->id();
+  REQUIRE(::rename(queue::path(qdir, "incoming", id).c_str(), queue::path(qdir, "active", id).c_str()) == 0);
+  return id;
+}
+
+queue::Envelope envelope_of(const std::string& qdir, const std::string& id) {
+  Fd fd(::open(queue::path(qdir, "active", id).c_str(), O_RDONLY));
+  REQUIRE(fd);
+  auto env = queue::read_envelope(fd.get(), id);
+  REQUIRE(env);
+  return *env;
+}
+
+}  // namespace
+
+TEST_CASE("qmgr: virtual alias expansion rewrites the queue file once", "[qmgr][virtual]") {
+  TempQueue q;
+  std::string table = q.dir + "/virtual";
+  REQUIRE(file::write_atomic(table,
+                             "info@virt.example  ann@mail.example, bob@mail.example\n"
+                             "ann@virt.example   ann@virt.example, archive@mail.example\n"
+                             "loop1@virt.example loop2@virt.example\n"
+                             "loop2@virt.example loop3@virt.example\n"
+                             "loop3@virt.example loop4@virt.example\n",
+                             0600));
+  virt::AliasRules rules;
+  rules.maps = {"texthash:" + table};
+  virt::Aliases aliases(rules);
+
+  std::string plain = write_message(q.dir, {{"bob@mail.example", ""}});
+  CHECK_FALSE(*rewrite_virtual_aliases(q.dir, "active", envelope_of(q.dir, plain), aliases));
+
+  std::string id = write_message(q.dir, {{"info@virt.example", ""}, {"ann@virt.example", "Ann@Virt.Example"},
+                                         {"bob@mail.example", ""}});
+  std::string before = slurp(queue::path(q.dir, "active", id));
+  auto env = envelope_of(q.dir, id);
+  REQUIRE(*rewrite_virtual_aliases(q.dir, "active", env, aliases));
+  auto after = envelope_of(q.dir, id);
+  CHECK(after.arrival_sec == env.arrival_sec);
+  CHECK(after.arrival_usec == env.arrival_usec);
+  CHECK(after.sender == "alice@example.org");
+  CHECK(after.attr("client_addr") == "127.0.0.1");
+  CHECK(after.attr("virtual_alias_expanded") == "yes");
+  std::vector<std::pair<std::string, std::string>> got;
+  for (const auto& r : after.recipients) {
+    got.emplace_back(r.address, r.original);
+    CHECK(r.dsn.notify == (queue::kNotifyFailure | queue::kNotifySuccess));
+    CHECK_FALSE(r.done);
+  }
+  // bob@mail.example once (info's expansion wrote it first), ann's original kept.
+  CHECK(got == std::vector<std::pair<std::string, std::string>>{{"ann@mail.example", "info@virt.example"},
+                                                                 {"bob@mail.example", "info@virt.example"},
+                                                                 {"ann@virt.example", "Ann@Virt.Example"},
+                                                                 {"archive@mail.example", "Ann@Virt.Example"}});
+  std::string text = slurp(queue::path(q.dir, "active", id));
+  const std::string content = "Subject: hi\n\nbody line\n";
+  CHECK(text.substr(text.size() - queue::kEndRecordSize - content.size(), content.size()) == content);
+  CHECK(after.content_size == env.content_size);
+  CHECK(before != text);
+  // Expanded once: ann lists herself, a second pass must not add her again.
+  CHECK_FALSE(*rewrite_virtual_aliases(q.dir, "active", after, aliases));
+  CHECK(::access(queue::path(q.dir, "tmp", id).c_str(), F_OK) != 0);
+
+  // Too deep: an error, the file untouched.
+  rules.recursion_limit = 2;
+  virt::Aliases shallow(rules);
+  std::string deep = write_message(q.dir, {{"loop1@virt.example", ""}});
+  std::string deep_before = slurp(queue::path(q.dir, "active", deep));
+  auto err = rewrite_virtual_aliases(q.dir, "active", envelope_of(q.dir, deep), shallow);
+  REQUIRE_FALSE(err.ok());
+  CHECK(err.error().message == "unreasonable virtual_alias_maps map nesting for loop4@virt.example");
+  CHECK(slurp(queue::path(q.dir, "active", deep)) == deep_before);
 }
 
 TEST_CASE("qmgr: error, retry and discard replies", "[qmgr][transport]") {

@@ -93,3 +93,48 @@ TEST_CASE("smtpd: RCPT replies through the restriction lists", "[smtpd][local_re
           "451 4.3.0 <staff@example.test>: Temporary lookup failure\r\n");
   }
 }
+
+TEST_CASE("smtpd: virtual alias domains: aliases exist, other addresses are unknown", "[smtpd][virtual]") {
+  TempDir d;
+  std::string p = d.path + "/virtual";
+  REQUIRE(file::write_atomic(p,
+                             "virt.example x\n"
+                             "info@virt.example bob@example.test\n"
+                             "@catch.example carol@example.test\n"
+                             "outside@elsewhere.example bob@example.test\n"
+                             "postmaster alice\n"));
+  Fixture f("recipient_delimiter = +\nvirtual_alias_maps = texthash:" + p +
+            "\nvirtual_alias_domains = $virtual_alias_maps catch.example\n");
+  auto info = rcpt(f, "Info+tag@Virt.Example");
+  CHECK(info.known);
+  CHECK(info.route.cls == smtpd::AddressClass::VirtualAlias);
+  CHECK(rcpt(f, "anyone@catch.example").known);
+  auto nobody = rcpt(f, "nobody@virt.example");
+  CHECK_FALSE(nobody.known);
+  CHECK(nobody.temp_error.empty());
+  CHECK(nobody.route.cls == smtpd::AddressClass::VirtualAlias);
+  CHECK(rcpt(f, "outside@elsewhere.example").route.cls == smtpd::AddressClass::Default);  // listed, but no domain of ours
+  CHECK(rcpt(f, "nobody@example.test").known == false);                                    // local rules still apply
+
+  Client c(f);
+  c.say("EHLO client.example\r\n");
+  c.say("MAIL FROM:<x@elsewhere.example>\r\n");
+  CHECK(c.say("RCPT TO:<info@virt.example>\r\n") == "250 2.1.5 Ok\r\n");
+  CHECK(c.say("RCPT TO:<who@catch.example>\r\n") == "250 2.1.5 Ok\r\n");
+  CHECK(c.say("RCPT TO:<nobody@virt.example>\r\n") ==
+        "550 5.1.1 <nobody@virt.example>: Recipient address rejected: User unknown in virtual alias table\r\n");
+
+  SECTION("unknown_virtual_alias_reject_code") {
+    Fixture g("virtual_alias_maps = texthash:" + p + "\nunknown_virtual_alias_reject_code = 450\n");
+    Client n(g);
+    n.say("EHLO client.example\r\nMAIL FROM:<x@elsewhere.example>\r\n");
+    CHECK(n.say("RCPT TO:<nobody@virt.example>\r\n") ==
+          "450 4.1.1 <nobody@virt.example>: Recipient address rejected: User unknown in virtual alias table\r\n");
+  }
+  SECTION("an unreadable table answers 451 4.3.0") {
+    Fixture g("virtual_alias_maps = texthash:/nonexistent/virtual\n");
+    Client n(g);
+    n.say("EHLO client.example\r\nMAIL FROM:<x@elsewhere.example>\r\n");
+    CHECK(n.say("RCPT TO:<info@virt.example>\r\n") == "451 4.3.0 <info@virt.example>: Temporary lookup failure\r\n");
+  }
+}
