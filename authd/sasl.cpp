@@ -14,7 +14,8 @@
 namespace buzon::authd {
 namespace {
 
-constexpr const char* kKnown[] = {"PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-1", "SCRAM-SHA-256"};
+// APOP is ours (authd/apop.h), not Cyrus's: never in Cyrus's mech_list.
+constexpr const char* kKnown[] = {"PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-1", "SCRAM-SHA-256", "APOP"};
 constexpr const char* kAuxpropName = "buzon";
 
 // Cyrus's plugin API has no user pointer for the auxprop init: the one
@@ -117,7 +118,7 @@ Result<std::vector<std::string>> parse_mechanisms(const std::vector<std::string>
     if (upper == "ANONYMOUS") return Error{"auth_mechanisms: ANONYMOUS is never offered"};
     bool known = false;
     for (const char* k : kKnown) known = known || upper == k;
-    if (!known) return Error{"auth_mechanisms: unknown mechanism " + c + " (plain, login, cram-md5, scram-sha-1, scram-sha-256)"};
+    if (!known) return Error{"auth_mechanisms: unknown mechanism " + c + " (plain, login, cram-md5, scram-sha-1, scram-sha-256, apop)"};
     if (std::find(out.begin(), out.end(), upper) == out.end()) out.push_back(upper);
   }
   if (out.empty()) return Error{"auth_mechanisms: no mechanism configured"};
@@ -135,7 +136,8 @@ Result<std::unique_ptr<Engine>> Engine::create(std::vector<std::unique_ptr<Passd
   e->mechanisms_ = std::move(mechanisms);
   e->allow_weak_ = allow_weak;
   e->hostname_ = std::move(hostname);
-  for (const auto& m : e->mechanisms_) e->mech_list_ += (e->mech_list_.empty() ? "" : " ") + m;
+  for (const auto& m : e->mechanisms_)
+    if (m != "APOP") e->mech_list_ += (e->mech_list_.empty() ? "" : " ") + m;
   e->fake_key_.resize(32);
   if (RAND_bytes(reinterpret_cast<unsigned char*>(e->fake_key_.data()), 32) != 1) return Error{"sasl: no random bytes"};
   using Cb = int (*)();
@@ -152,7 +154,8 @@ Result<std::unique_ptr<Engine>> Engine::create(std::vector<std::unique_ptr<Passd
     g_engine = nullptr;
     return Error{std::string("sasl_server_init: ") + sasl_errstring(rc, nullptr, nullptr)};
   }
-  if (e->offered_by_cyrus().empty()) return Error{"sasl: none of auth_mechanisms is available (Debian: apt-get install libsasl2-modules)"};
+  bool apop_only = e->mech_list_.empty();
+  if (!apop_only && e->offered_by_cyrus().empty()) return Error{"sasl: none of auth_mechanisms is available (Debian: apt-get install libsasl2-modules)"};
   return e;
 }
 
@@ -186,9 +189,12 @@ std::vector<std::string> Engine::offered() {
     secrets.clear_text = secrets.clear_text || s.clear_text;
     secrets.scram_sha256 = secrets.scram_sha256 || s.scram_sha256;
   }
+  auto cyrus = offered_by_cyrus();
   std::vector<std::string> out;
-  for (const auto& m : offered_by_cyrus()) {
-    if (!needs_secret(m) || secrets.clear_text || (m == "SCRAM-SHA-256" && secrets.scram_sha256)) out.push_back(m);
+  for (const auto& m : mechanisms_) {
+    bool available = m == "APOP" || std::find(cyrus.begin(), cyrus.end(), m) != cyrus.end();
+    if (available && (!needs_secret(m) || secrets.clear_text || (m == "SCRAM-SHA-256" && secrets.scram_sha256)))
+      out.push_back(m);
   }
   return out;
 }

@@ -2,7 +2,11 @@
 
 #include <event2/buffer.h>
 
+#include <openssl/rand.h>
+#include <unistd.h>
+
 #include <cstdlib>
+#include <ctime>
 
 #include "lib/core/strings.h"
 #include "lib/log/log.h"
@@ -19,8 +23,10 @@ constexpr size_t kOutputMax = 256 * 1024;
 constexpr size_t kInputMax = 64 * 1024;
 
 // RFC 2449 section 5: CAPA works in the TRANSACTION state too.
-constexpr const char* kTransactionCapa =
-    "+OK\r\nCAPA\r\nTOP\r\nUIDL\r\nRESP-CODES\r\nPIPELINING\r\nAUTH-RESP-CODE\r\nIMPLEMENTATION Buzon\r\n.\r\n";
+std::string transaction_capa(std::chrono::seconds login_delay) {
+  return "+OK\r\nCAPA\r\nTOP\r\nUIDL\r\nRESP-CODES\r\nPIPELINING\r\nAUTH-RESP-CODE\r\n" +
+         login_delay_capa(login_delay) + "IMPLEMENTATION Buzon\r\n.\r\n";
+}
 
 // "-ERR Too many invalid commands.\r\n" -> "Too many invalid commands."
 std::string reason_of(std::string_view reply) {
@@ -30,9 +36,25 @@ std::string reason_of(std::string_view reply) {
   return str::sanitize(reply, 80);
 }
 
+// RFC 1939 section 7: the timestamp must differ for every greeting. The
+// pid, a per-process counter and the time make it unique; 64 random bits
+// make it unpredictable, so a sniffed digest is no use for a later login.
+std::string apop_challenge(const std::string& host) {
+  static unsigned long long counter = 0;
+  unsigned char rnd[8] = {};
+  if (RAND_bytes(rnd, sizeof rnd) != 1) std::abort();  // no entropy: nothing sane to do
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string r;
+  for (unsigned char b : rnd) r += {kHex[b >> 4], kHex[b & 15]};
+  return "<" + std::to_string(::getpid()) + "." + std::to_string(++counter) + "." +
+         std::to_string(::time(nullptr)) + "." + r + "@" + host + ">";
+}
+
 LoginSettings with_mechanisms(LoginSettings ls, const Settings& s) {
   if (s.mechanisms)
     for (const auto& m : s.mechanisms()) ls.mechanisms.push_back(m);
+  for (const auto& m : ls.mechanisms)
+    if (m == "APOP") ls.apop_challenge = apop_challenge(s.hostname);
   return ls;
 }
 
@@ -160,7 +182,7 @@ void Connection::begin_session() {
 
 void Connection::try_open() {
   if (finished_ || closing_) return;
-  auto inbox = open_inbox(*s_.cf, user_, home_, s_.lock_policy);
+  auto inbox = open_inbox(*s_.cf, user_, home_, s_.lock_policy, s_.login_delay);
   if (inbox.kind == OpenedInbox::Kind::InUse && ++open_attempts_ < kOpenAttempts) {
     retry_timer_.add(kOpenRetryDelay);  // a delivery in progress usually finishes in time
     return;
@@ -171,6 +193,12 @@ void Connection::try_open() {
               " in use: " + inbox.error);
     write("-ERR [IN-USE] Mailbox is locked by another session, try again later.\r\n");
     return close_after_output("Mailbox in use");
+  }
+  if (inbox.kind == OpenedInbox::Kind::TooSoon) {
+    log::info("user=<" + str::sanitize(user_, 128) + ">, rip=" + ep_.rip + ": login within pop3d_login_delay (" +
+              std::to_string(s_.login_delay.count()) + "s) of the last one");
+    write("-ERR [LOGIN-DELAY] Logged in too recently, try again later.\r\n");
+    return close_after_output("Login delay");
   }
   if (inbox.kind == OpenedInbox::Kind::Failed) {
     log::warning("user=<" + str::sanitize(user_, 128) + ">, rip=" + ep_.rip + ": cannot open INBOX " +
@@ -190,7 +218,7 @@ void Connection::transaction_line(const LineInput::Line& line) {
   if (line.kind == LineInput::Kind::TooLong) return write("-ERR Line too long.\r\n");
   auto cmd = parse_command(line.text);
   if (!cmd) return write("-ERR Unknown command.\r\n");
-  if (cmd->verb == "CAPA") return write(kTransactionCapa);
+  if (cmd->verb == "CAPA") return write(transaction_capa(s_.login_delay));
   Reply r = tx_->handle(*cmd);
   if (r.stream) {
     auto range = drop_->open(*r.stream);

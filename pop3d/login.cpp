@@ -33,7 +33,7 @@ std::vector<std::string> Login::offered_mechanisms() const {
   std::vector<std::string> out;
   if (!login_allowed()) return out;
   for (const auto& m : settings_.mechanisms)
-    if (plaintext_allowed() || !plaintext_mechanism(m)) out.push_back(m);
+    if (m != "APOP" && (plaintext_allowed() || !plaintext_mechanism(m))) out.push_back(m);
   return out;
 }
 
@@ -76,6 +76,7 @@ Login::Step Login::line(std::string_view text) {
   if (v == "USER") return user_cmd(cmd->args);
   if (v == "PASS") return pass_cmd(cmd->args);
   if (v == "AUTH") return auth_cmd(cmd->args);
+  if (v == "APOP") return apop_cmd(cmd->args);
   if (v == "NOOP") return reply("+OK");
   if (v == "QUIT") return reply("+OK Logging out.", true);
   if (v == "STLS") {
@@ -84,6 +85,10 @@ Login::Step Login::line(std::string_view text) {
     return {Kind::StartTls, "+OK Begin TLS negotiation now.\r\n", false, {}, {}};
   }
   return bad("-ERR Unknown command.");
+}
+
+std::string login_delay_capa(std::chrono::seconds delay) {
+  return delay.count() > 0 ? "LOGIN-DELAY " + std::to_string(delay.count()) + "\r\n" : "";
 }
 
 Login::Step Login::capa() const {
@@ -96,6 +101,7 @@ Login::Step Login::capa() const {
     for (const auto& m : mechs) t += " " + m;
     t += "\r\n";
   }
+  t += login_delay_capa(settings_.login_delay);
   t += "IMPLEMENTATION Buzon\r\n.\r\n";
   return {Kind::Reply, t, false, {}, {}};
 }
@@ -135,6 +141,19 @@ Login::Step Login::auth_cmd(const std::vector<std::string>& args) {
   std::optional<std::string> initial;
   if (args.size() == 2) initial = args[1] == "=" ? std::string() : args[1];  // RFC 5034: "=" is an empty response
   return {Kind::AuthStart, {}, false, mech, initial};
+}
+
+Login::Step Login::apop_cmd(const std::vector<std::string>& args) {
+  if (settings_.apop_challenge.empty()) return bad("-ERR APOP not enabled.");
+  if (args.size() != 2) return bad("-ERR Wrong number of arguments.");
+  // The digest does not reveal the password, so APOP is not a plaintext
+  // login (Dovecot allows it with disable_plaintext_auth); ssl = required
+  // still wants TLS first.
+  if (!login_allowed()) return bad(kPlaintextDisallowed);
+  std::string data = settings_.apop_challenge + '\0' + args[0] + '\0' + args[1];
+  mechanism_ = "APOP";
+  awaiting_authd_ = true;
+  return {Kind::AuthStart, {}, false, "APOP", password::base64_encode(data)};
 }
 
 void Login::tls_started() {

@@ -1,8 +1,9 @@
 // The AUTHORIZATION state of a POP3 session (RFC 1939 section 4, RFC 2449
-// CAPA, RFC 5034 AUTH, RFC 2595 STLS), as a state machine without I/O: it
+// CAPA, RFC 5034 AUTH, RFC 2595 STLS, RFC 1939 APOP), as a state machine without I/O: it
 // takes client lines and tells the connection what to do next (send a
-// reply, start TLS, ask authd). USER/PASS becomes a SASL PLAIN exchange,
-// so every login goes through authd.
+// reply, start TLS, ask authd). USER/PASS becomes a SASL PLAIN exchange
+// and APOP authd's "APOP" check (authd/apop.h), so every login goes
+// through authd.
 //
 // Policy, with Dovecot's names and meaning: ssl = no | yes | required,
 // disable_plaintext_auth (plaintext logins refused on a connection that is
@@ -12,6 +13,7 @@
 //         max_auth_failures failed logins per connection,
 //         kAuthLineMax bytes per SASL response line.
 #pragma once
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -26,10 +28,19 @@ struct LoginSettings {
   bool tls_available = false;          // a certificate is configured: offer STLS
   bool ssl_required = false;           // ssl = required: no login before TLS
   bool disable_plaintext_auth = true;  // no plaintext login on insecure connections
-  std::vector<std::string> mechanisms; // what authd offers, upper case
+  std::vector<std::string> mechanisms; // what authd offers, upper case ("APOP" is not SASL)
+  // RFC 1939 section 7: this connection's timestamp ("<...@host>") for the
+  // greeting, set only when authd offers APOP (a database with clear-text
+  // passwords); empty: no timestamp, APOP refused.
+  std::string apop_challenge;
+  std::chrono::seconds login_delay{0};  // pop3d_login_delay: CAPA LOGIN-DELAY when set
   unsigned max_bad_commands = 10;
   unsigned max_auth_failures = 3;
 };
+
+// RFC 2449 section 6.5: "LOGIN-DELAY n\r\n", or nothing when delay is 0.
+// The delay is the same for every user, so both states show the number.
+std::string login_delay_capa(std::chrono::seconds delay);
 
 // What authd answered to the last AuthStart/AuthContinue.
 struct AuthOutcome {
@@ -58,7 +69,9 @@ class Login {
   // local host, which Dovecot also counts as secure.
   Login(LoginSettings settings, bool secured);
 
-  std::string greeting() const { return "+OK " + settings_.greeting + "\r\n"; }
+  std::string greeting() const {
+    return "+OK " + settings_.greeting + (settings_.apop_challenge.empty() ? "" : " " + settings_.apop_challenge) + "\r\n";
+  }
   // The longest line the connection should accept now.
   size_t line_limit() const;
   // One client line (without CRLF); the connection reports an over-long
@@ -83,6 +96,7 @@ class Login {
   Step user_cmd(const std::vector<std::string>& args);
   Step pass_cmd(const std::vector<std::string>& args);
   Step auth_cmd(const std::vector<std::string>& args);
+  Step apop_cmd(const std::vector<std::string>& args);
   Step bad(std::string text);
   bool plaintext_allowed() const;
   bool login_allowed() const;

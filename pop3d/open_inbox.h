@@ -2,6 +2,7 @@
 // lib/users, mail_location (lib/mailbox/location.h), then the Maildir or
 // mbox maildrop with its session lock.
 #pragma once
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -13,7 +14,7 @@ namespace buzon::config { class MainCf; }
 namespace buzon::pop3d {
 
 struct OpenedInbox {
-  enum class Kind { Ok, InUse, Failed } kind = Kind::Failed;
+  enum class Kind { Ok, InUse, TooSoon, Failed } kind = Kind::Failed;
   std::unique_ptr<Maildrop> drop;  // Ok
   std::string path;                // for the log
   std::string error;               // InUse/Failed: for the log, never for the client
@@ -21,11 +22,12 @@ struct OpenedInbox {
 
 // Runs as the mailbox owner (or, in instance mode, the instance owner).
 // InUse: another POP3 session (or a delivery, for mbox) holds the lock;
-// the caller may retry. Failed: anything else (no such account, a bad
-// mail_location, an unreadable mailbox).
+// the caller may retry. TooSoon: the last login was less than login_delay
+// ago (pop3d/login_delay.h; 0 turns the check off). Failed: anything else
+// (no such account, a bad mail_location, an unreadable mailbox).
 // home: the user's home from authd's userdb answer (system mode); empty
 // means look the account up here (lib/users).
 OpenedInbox open_inbox(const config::MainCf& cf, const std::string& user, const std::string& home,
-                       const mailbox::LockPolicy& policy);
+                       const mailbox::LockPolicy& policy, std::chrono::seconds login_delay);
 
 }  // namespace buzon::pop3d

@@ -37,6 +37,7 @@ Result<Settings> load_settings(const config::MainCf& cf) {
   if (s.login.max_bad_commands == 0) s.login.max_bad_commands = 1;
   if (s.login.max_auth_failures == 0) s.login.max_auth_failures = 1;
   s.timeout = cf.get_time("pop3d_timeout");
+  s.login_delay = s.login.login_delay = cf.get_time("pop3d_login_delay");
   s.auth_path = cf.get("pop3d_sasl_path");
   s.client_limit = std::max(1, clamp_to<int>(cf.get_int("pop3d_process_client_limit")));
   s.wrappermode = cf.get_bool("pop3d_tls_wrappermode");
@@ -73,7 +74,8 @@ Result<Settings> load_settings(const config::MainCf& cf) {
   // Syntax errors in mail_location are startup errors, not login failures.
   if (std::string loc(str::trim(cf.get("mail_location"))); !loc.empty())
     if (auto parsed = mailbox::parse_location(loc); !parsed) return parsed.error();
-  s.mechanisms = auth::cached_mechanisms(s.auth_path);
+  s.mechanisms = auth::cached_mechanisms(s.auth_path, /*keep_apop=*/true);
+  if (std::string host(str::trim(cf.get("myhostname"))); !host.empty()) s.hostname = host;
   return s;
 }
 

@@ -21,12 +21,15 @@ namespace buzon::pop3d {
 struct Settings {
   const config::MainCf* cf = nullptr;  // for the user and mail_location lookups after login
   LoginSettings login;                 // mechanisms are filled in per connection
-  // The mechanisms authd offers now (cached; empty when authd is down).
+  // The mechanisms authd offers now (cached; empty when authd is down),
+  // with "APOP" when authd can check APOP.
   std::function<std::vector<std::string>()> mechanisms;
   std::shared_ptr<const tls::ServerContext> tls;  // set unless ssl = no
   bool wrappermode = false;                       // pop3d_tls_wrappermode (pop3s, port 995)
   std::chrono::seconds timeout{600};              // pop3d_timeout: autologout
+  std::chrono::seconds login_delay{0};            // pop3d_login_delay (also in login, for CAPA)
   std::string auth_path = "private/auth";         // pop3d_sasl_path, relative to queue_directory
+  std::string hostname = "localhost";             // myhostname, in the APOP timestamp
   int client_limit = 1000;                        // pop3d_process_client_limit
   // pop3d_session_service: empty, the login process serves the mailbox
   // itself (instance mode); else the master.cf unix service (private/NAME)

@@ -15,14 +15,14 @@ constexpr std::chrono::seconds kMechCacheTime{60};
 
 }  // namespace
 
-std::function<std::vector<std::string>()> cached_mechanisms(std::string socket_path) {
+std::function<std::vector<std::string>()> cached_mechanisms(std::string socket_path, bool keep_apop) {
   struct Cache {
     std::vector<std::string> list;
     std::chrono::steady_clock::time_point fetched{};
     bool valid = false;
   };
   auto cache = std::make_shared<Cache>();
-  return [cache, path = std::move(socket_path)]() -> std::vector<std::string> {
+  return [cache, path = std::move(socket_path), keep_apop]() -> std::vector<std::string> {
     auto now = std::chrono::steady_clock::now();
     if (cache->valid && now - cache->fetched < kMechCacheTime) return cache->list;
     cache->fetched = now;
@@ -44,7 +44,8 @@ std::function<std::vector<std::string>()> cached_mechanisms(std::string socket_p
       log::warning("SASL: authd " + path + ": no mechanism list");
       return cache->list;
     }
-    cache->list = str::split(reply->get("mechanisms").value_or(""), " ");
+    for (auto& m : str::split(reply->get("mechanisms").value_or(""), " "))
+      if (keep_apop || m != "APOP") cache->list.push_back(std::move(m));
     return cache->list;
   };
 }

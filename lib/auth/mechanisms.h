@@ -11,6 +11,8 @@ namespace buzon::auth {
 // timeout) and caches the answer for a minute, so that a greeting does not
 // wait on authd for every client. A failure is cached too (an empty list,
 // logged once per minute): a dead authd is not hammered.
-std::function<std::vector<std::string>()> cached_mechanisms(std::string socket_path);
+// authd's list may hold "APOP" (RFC 1939, not a SASL mechanism,
+// authd/apop.h); it is kept only for a front end that asks (pop3d).
+std::function<std::vector<std::string>()> cached_mechanisms(std::string socket_path, bool keep_apop = false);
 
 }  // namespace buzon::auth

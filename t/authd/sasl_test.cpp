@@ -5,9 +5,14 @@
 
 #include <sasl/sasl.h>
 
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <sstream>
 
+#include "authd/apop.h"
 #include "authd/conversation.h"
 #include "lib/password/base64.h"
 #include "t/cli/temp_dir.h"
@@ -39,7 +44,7 @@ Fixture& fixture() {
                             << "erin:{PLAIN}pass\xc2\xa0word:1:1::/h::\n";  // U+00A0 NO-BREAK SPACE
     std::vector<std::unique_ptr<Passdb>> dbs;
     dbs.push_back(passwd_file_passdb(fx->path));
-    auto e = Engine::create(std::move(dbs), {"PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-1", "SCRAM-SHA-256"}, true,
+    auto e = Engine::create(std::move(dbs), {"PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-1", "SCRAM-SHA-256", "APOP"}, true,
                             "mail.example.test");
     REQUIRE(e.ok());
     fx->engine = std::move(*e);
@@ -142,8 +147,8 @@ TEST_CASE("sasl: mechanisms on offer follow the configuration and the secrets", 
   Fixture& fx = fixture();
   auto offered = fx.engine->offered();
   // bob's PLAIN entry (weak schemes allowed here) makes the shared-secret
-  // mechanisms possible; ANONYMOUS is never there.
-  CHECK(offered == std::vector<std::string>{"PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-1", "SCRAM-SHA-256"});
+  // mechanisms and APOP possible; ANONYMOUS is never there.
+  CHECK(offered == std::vector<std::string>{"PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-1", "SCRAM-SHA-256", "APOP"});
   CHECK_FALSE(parse_mechanisms({"plain", "anonymous"}).ok());
   CHECK_FALSE(parse_mechanisms({"gssapi"}).ok());
   CHECK(parse_mechanisms({"plain", "Login", "PLAIN"}).value() == std::vector<std::string>{"PLAIN", "LOGIN"});
@@ -211,7 +216,7 @@ TEST_CASE("sasl: protocol errors", "[authd][sasl]") {
   attr::Message m;
   m.set("request", "mechanisms");
   Reply r = conv.handle(m, now);
-  CHECK(r.message.get("mechanisms") == "PLAIN LOGIN CRAM-MD5 SCRAM-SHA-1 SCRAM-SHA-256");
+  CHECK(r.message.get("mechanisms") == "PLAIN LOGIN CRAM-MD5 SCRAM-SHA-1 SCRAM-SHA-256 APOP");
   attr::Message anon;
   anon.set("request", "auth").set("mechanism", "ANONYMOUS").set("service", "smtp").set("client_address", "1.2.3.4");
   r = conv.handle(anon, now);
@@ -241,4 +246,119 @@ TEST_CASE("sasl: passwords are the client's bytes, without SASLprep (as Cyrus an
   // Dovecot, whose SCRAM secrets (doveadm pw) hash the raw bytes.
   CHECK(authenticate("SCRAM-SHA-256", "erin", "pass word", bans).status == 5);
   CHECK(authenticate("PLAIN", "erin", "pass word", bans).status == 5);
+}
+
+namespace {
+
+// One APOP request through a Conversation: challenge NUL user NUL digest.
+Reply apop(BanList& bans, const std::string& response, const std::string& ip = "192.0.2.8") {
+  Fixture& fx = fixture();
+  Limits limits;
+  Conversation conv(*fx.engine, bans, limits);
+  attr::Message req;
+  req.set("request", "auth").set("mechanism", "APOP").set("service", "pop").set("client_address", ip);
+  req.set("response", password::base64_encode(response));
+  return conv.handle(req, BanList::Clock::now());
+}
+
+std::string apop_response(const std::string& challenge, const std::string& user, const std::string& secret) {
+  return challenge + '\0' + user + '\0' + apop_digest(challenge, secret);
+}
+
+}  // namespace
+
+TEST_CASE("apop: a clear-text entry logs in with the digest of the greeting's timestamp", "[authd][apop]") {
+  BanList bans(100, 60s, 60s);
+  const std::string ts = "<4711.1.1700000000@mail.example.test>";
+  Reply ok = apop(bans, apop_response(ts, "bob", "bob-pw"));
+  CHECK(ok.message.get("status") == "0");
+  CHECK(ok.message.get("user") == "bob");
+  CHECK_FALSE(ok.delay);
+  // Upper-case hex is the same digest.
+  std::string upper = apop_digest(ts, "bob-pw");
+  for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  CHECK(apop(bans, ts + '\0' + "bob" + '\0' + upper).message.get("status") == "0");
+
+  // Wrong password, another timestamp (a replay elsewhere), an unknown user
+  // and a hashed entry (alice: no clear text) all fail alike, delayed.
+  for (const auto& bad : {apop_response(ts, "bob", "bob-wrong"),
+                          ts + '\0' + "bob" + '\0' + apop_digest("<other@mail.example.test>", "bob-pw"),
+                          apop_response(ts, "nosuchuser", "x"), apop_response(ts, "alice", "alice-pw")}) {
+    Reply r = apop(bans, bad);
+    CHECK(r.message.get("status") == "5");
+    CHECK(r.message.get("reason") == "authentication failed");
+    CHECK(r.delay);
+  }
+}
+
+TEST_CASE("apop: malformed responses fail without a database lookup", "[authd][apop]") {
+  BanList bans(100, 60s, 60s);
+  const std::string ts = "<1.2@h>";
+  std::string digest = apop_digest(ts, "bob-pw");
+  std::string at_limit = "<" + std::string(kApopChallengeMax - 2, 'x') + ">";
+  CHECK(apop(bans, apop_response(at_limit, "bob", "bob-pw")).message.get("status") == "0");
+  std::string over = "<" + std::string(kApopChallengeMax - 1, 'x') + ">";
+  CHECK(apop(bans, apop_response(over, "bob", "bob-pw")).message.get("status") == "5");
+  for (const auto& bad : {std::string("no separators"), ts + '\0' + "bob" + digest,  // one NUL
+                          ts + '\0' + "bob" + '\0' + digest.substr(1),               // 31 digits
+                          ts + '\0' + "bob" + '\0' + digest + "0",                   // 33 digits
+                          ts + '\0' + "bob" + '\0' + "g" + digest.substr(1),         // not hex
+                          std::string("1.2@h") + '\0' + "bob" + '\0' + digest,       // no <...>
+                          ts + '\0' + "" + '\0' + digest,                            // no user
+                          ts + '\0' + "b:ob" + '\0' + digest}) {                     // not a login name
+    Reply r = apop(bans, bad);
+    CHECK(r.message.get("status") == "5");
+    CHECK(r.message.get("reason") == "authentication failed");
+  }
+  // Without any response at all.
+  Fixture& fx = fixture();
+  Limits limits;
+  Conversation conv(*fx.engine, bans, limits);
+  attr::Message req;
+  req.set("request", "auth").set("mechanism", "APOP").set("service", "pop").set("client_address", "192.0.2.8");
+  CHECK(conv.handle(req, BanList::Clock::now()).message.get("status") == "5");
+}
+
+TEST_CASE("apop: counts as a failure for bans, and a banned address fails with the right digest", "[authd][apop]") {
+  BanList bans(2, 60s, 600s);
+  const std::string ts = "<9.9@h>";
+  CHECK(apop(bans, apop_response(ts, "bob", "no"), "198.51.100.20").message.get("status") == "5");
+  CHECK(apop(bans, apop_response(ts, "bob", "no"), "198.51.100.20").message.get("status") == "5");
+  CHECK(apop(bans, apop_response(ts, "bob", "bob-pw"), "198.51.100.20").message.get("status") == "5");
+  CHECK(apop(bans, apop_response(ts, "bob", "bob-pw"), "198.51.100.21").message.get("status") == "0");
+}
+
+TEST_CASE("apop: offered only while a database holds clear texts", "[authd][apop]") {
+  Fixture& fx = fixture();
+  auto has = [&](const std::string& m) {
+    auto o = fx.engine->offered();
+    return std::find(o.begin(), o.end(), m) != o.end();
+  };
+  CHECK(has("APOP"));
+  std::string saved;
+  {
+    std::ifstream in(fx.path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    saved = ss.str();
+  }
+  // Only hashed entries (a new file, as `buzon user` writes it: renamed).
+  std::string hashed;
+  std::istringstream lines(saved);
+  for (std::string line; std::getline(lines, line);)
+    if (line.find("{PLAIN}") == std::string::npos) hashed += line + "\n";
+  auto replace = [&](const std::string& text) {
+    std::ofstream(fx.path + ".new") << text;
+    REQUIRE(std::rename((fx.path + ".new").c_str(), fx.path.c_str()) == 0);
+  };
+  replace(hashed);
+  CHECK_FALSE(has("APOP"));
+  CHECK_FALSE(has("CRAM-MD5"));
+  CHECK(has("PLAIN"));
+  BanList bans(100, 60s, 60s);
+  Reply r = apop(bans, apop_response("<1@h>", "bob", "bob-pw"));
+  CHECK(r.message.get("status") == "5");
+  CHECK(r.message.get("reason") == "mechanism not available");
+  replace(saved);
+  CHECK(has("APOP"));
 }

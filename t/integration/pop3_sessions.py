@@ -4,7 +4,7 @@ nothing (RFC 1939 section 6), a second session gets -ERR [IN-USE], ssl =
 required refuses logins before STLS (the disable_plaintext_auth policy,
 which the local host is exempt from, tested the way 127.0.0.1 allows),
 the autologout timer, the limits on bad commands, failed logins and line
-length."""
+length, and pop3d_login_delay (RFC 2449 LOGIN-DELAY)."""
 import os
 import poplib
 import socket
@@ -149,6 +149,53 @@ def test_ssl_required_and_autologout():
         p.quit()
 
 
+def test_login_delay():
+    for fmt in ("maildir", "mbox"):
+        with make_instance(fmt, ["pop3d_login_delay=1h"]) as inst:
+            deliver(inst, "alice", "poll me")
+            p = poplib.POP3("127.0.0.1", inst.pop3_port, timeout=20)
+            assert p.capa()["LOGIN-DELAY"] == ["3600"], p.capa()
+            p.user("alice")
+            p.pass_(password("alice"))
+            assert p.stat()[0] == 1
+            assert p.capa()["LOGIN-DELAY"] == ["3600"]  # TRANSACTION state too
+            p.quit()
+
+            # The same user again within the hour: refused after the
+            # password, the connection closed, the mailbox untouched.
+            r = Raw(inst.pop3_port)
+            r.line()
+            assert r.cmd("USER alice") == "+OK"
+            assert r.cmd("PASS " + password("alice")) == "-ERR [LOGIN-DELAY] Logged in too recently, try again later."
+            assert r.line() == ""
+            r.close()
+            # A wrong password is still [AUTH], not a hint that the user
+            # logged in lately.
+            r = Raw(inst.pop3_port)
+            r.line()
+            r.cmd("USER alice")
+            assert r.cmd("PASS wrong") == "-ERR [AUTH] Authentication failed."
+            r.close()
+            # Another user is not delayed by alice.
+            p = poplib.POP3("127.0.0.1", inst.pop3_port, timeout=20)
+            p.user("bob")
+            assert p.pass_(password("bob")).startswith(b"+OK Logged in.")
+            p.quit()
+            wait_for("the delay in the log", lambda: "user=<alice>, rip=127.0.0.1: login within pop3d_login_delay (3600s)" in inst.maillog())
+
+            # Once the delay is over (the stamp moved back two hours) alice
+            # logs in again, and the message is still there.
+            home = inst.path("home", "alice")
+            stamp = os.path.join(home, "Maildir" if fmt == "maildir" else "", "buzon-pop3-login")
+            st = os.stat(stamp)
+            os.utime(stamp, (st.st_atime - 7200, st.st_mtime - 7200))
+            p = poplib.POP3("127.0.0.1", inst.pop3_port, timeout=20)
+            p.user("alice")
+            assert p.pass_(password("alice")).startswith(b"+OK Logged in.")
+            assert p.stat()[0] == 1
+            p.quit()
+
+
 if __name__ == "__main__":
     main([test_dropped_and_in_use_mbox, test_dropped_and_in_use_maildir, test_limits,
-          test_ssl_required_and_autologout])
+          test_ssl_required_and_autologout, test_login_delay])

@@ -37,6 +37,14 @@ TEST_CASE("pop3 login: CAPA follows the connection's security", "[pop3d][login]"
   CHECK(local.line("CAPA").text.find("USER\r\n") != std::string::npos);
 }
 
+TEST_CASE("pop3 login: CAPA announces LOGIN-DELAY only when one is set", "[pop3d][login]") {
+  CHECK(Login(settings(), true).line("CAPA").text.find("LOGIN-DELAY") == std::string::npos);
+  LoginSettings s = settings();
+  s.login_delay = std::chrono::minutes(15);
+  CHECK(Login(s, true).line("CAPA").text.find("\r\nLOGIN-DELAY 900\r\n") != std::string::npos);
+  CHECK(login_delay_capa(std::chrono::seconds(0)).empty());
+}
+
 TEST_CASE("pop3 login: USER/PASS becomes SASL PLAIN", "[pop3d][login]") {
   Login l(settings(), true);
   CHECK(l.greeting() == "+OK Buzon ready.\r\n");
@@ -128,4 +136,46 @@ TEST_CASE("pop3 login: failures and bad commands are limited", "[pop3d][login]")
   CHECK(last.close);
   CHECK(Login(settings(), true).line("QUIT").close);
   CHECK(Login(settings(), true).line("AUTH").text == "+OK\r\nPLAIN\r\nLOGIN\r\nCRAM-MD5\r\n.\r\n");
+}
+
+TEST_CASE("pop3 login: APOP only with a timestamp in the greeting", "[pop3d][login][apop]") {
+  // authd offers no APOP: no timestamp, and the command is refused.
+  Login plain(settings(), true);
+  CHECK(plain.greeting() == "+OK Buzon ready.\r\n");
+  CHECK(plain.line("APOP alice c4c9334bac560ecc979e58001b3e22fb").text == "-ERR APOP not enabled.\r\n");
+
+  LoginSettings s = settings();
+  s.mechanisms.push_back("APOP");
+  s.apop_challenge = "<1896.697170952@dbc.mtview.ca.us>";
+  Login l(s, true);
+  CHECK(l.greeting() == "+OK Buzon ready. <1896.697170952@dbc.mtview.ca.us>\r\n");
+  // APOP is no SASL mechanism: neither in CAPA nor usable with AUTH.
+  CHECK(l.line("CAPA").text.find("SASL PLAIN LOGIN CRAM-MD5\r\n") != std::string::npos);
+  CHECK(l.line("AUTH").text == "+OK\r\nPLAIN\r\nLOGIN\r\nCRAM-MD5\r\n.\r\n");
+  CHECK(l.line("AUTH APOP").text == "-ERR Unsupported authentication mechanism.\r\n");
+  CHECK(l.line("APOP alice").text == "-ERR Wrong number of arguments.\r\n");
+  auto step = l.line("APOP mrose c4c9334bac560ecc979e58001b3e22fb");
+  REQUIRE(step.kind == Kind::AuthStart);
+  CHECK(step.mechanism == "APOP");
+  REQUIRE(step.response);
+  CHECK(password::base64_decode(*step.response) ==
+        std::string("<1896.697170952@dbc.mtview.ca.us>\0mrose\0c4c9334bac560ecc979e58001b3e22fb", 72));
+  CHECK(l.auth_reply({AuthOutcome::Kind::Failure, {}, {}}).text == "-ERR [AUTH] Authentication failed.\r\n");
+  step = l.line("APOP mrose c4c9334bac560ecc979e58001b3e22fb");
+  REQUIRE(step.kind == Kind::AuthStart);
+  CHECK(l.auth_reply({AuthOutcome::Kind::Success, "mrose", {}}).text == "+OK Logged in.\r\n");
+  CHECK(l.mechanism() == "APOP");
+}
+
+TEST_CASE("pop3 login: APOP is no plaintext login, but ssl = required wants TLS first", "[pop3d][login][apop]") {
+  LoginSettings s = settings();
+  s.mechanisms.push_back("APOP");
+  s.apop_challenge = "<1.2@h>";
+  Login insecure(s, false);  // disable_plaintext_auth, not TLS, not local
+  CHECK(insecure.line("APOP alice 0123456789abcdef0123456789abcdef").kind == Kind::AuthStart);
+  s.ssl_required = true;
+  Login required(s, false);
+  CHECK(required.line("APOP alice 0123456789abcdef0123456789abcdef").text.rfind("-ERR [AUTH] Plaintext", 0) == 0);
+  required.tls_started();
+  CHECK(required.line("APOP alice 0123456789abcdef0123456789abcdef").kind == Kind::AuthStart);
 }

@@ -753,3 +753,66 @@ TEST_CASE("config: every table parameter is documented in main.cf(5)", "[config]
     CHECK(man.find("\n.IP \"\\fB" + std::string(d.name) + "\\fR ") != std::string::npos);
   }
 }
+
+// ---- the system configuration (conf/) ------------------------------------------
+
+TEST_CASE("config: the system master.cf's POP3 block, uncommented, is a complete system-mode setup",
+          "[config][master][pop3]") {
+  const char* srcdir = std::getenv("BUZON_SRCDIR");
+  std::string top = srcdir ? srcdir : "..";
+  std::ifstream master_in(top + "/conf/master.cf"), main_in(top + "/conf/main.cf");
+  if (!master_in || !main_in) {
+    WARN("cannot read " << top << "/conf; set BUZON_SRCDIR to check the system configuration");
+    return;
+  }
+  std::stringstream main_text;
+  main_text << main_in.rdbuf();
+  auto cf = MainCf::parse(main_text.str(), "main.cf", "/etc/buzon");
+  REQUIRE(cf);
+  // What an administrator does to enable POP3: remove the '#' of the
+  // service lines and of their "-o" continuation lines.
+  std::string text, line;
+  bool in_pop3 = false;
+  int uncommented = 0;
+  while (std::getline(master_in, line)) {
+    bool service = line.rfind("#pop3", 0) == 0;
+    if (service) in_pop3 = true;
+    else if (line.rfind("#  -o", 0) != 0) in_pop3 = false;
+    if (in_pop3) {
+      line.erase(0, 1);
+      ++uncommented;
+    }
+    text += line + "\n";
+  }
+  CHECK(uncommented == 7);
+  auto services = parse_master_cf(text, "master.cf", *cf);
+  REQUIRE(services);
+  auto find = [&](const std::string& name) -> const Service* {
+    for (const auto& s : *services)
+      if (s.name == name) return &s;
+    return nullptr;
+  };
+  using O = std::vector<std::pair<std::string, std::string>>;
+  const Service* pop3 = find("pop3");
+  const Service* pop3s = find("pop3s");
+  const Service* session = find("pop3-session");
+  REQUIRE(pop3);
+  REQUIRE(pop3s);
+  REQUIRE(session);
+  // The login processes parse network input: unprivileged (mail_owner),
+  // and they hand logged-in clients to pop3-session.
+  CHECK(pop3->type == "inet");
+  CHECK(pop3->unprivileged);
+  CHECK(pop3->command == "pop3d");
+  CHECK(pop3->overrides == O{{"pop3d_session_service", "pop3-session"}});
+  CHECK(pop3s->unprivileged);
+  CHECK(pop3s->overrides == O{{"syslog_name", "buzon/pop3s"},
+                              {"pop3d_tls_wrappermode", "yes"},
+                              {"pop3d_session_service", "pop3-session"}});
+  // pop3-session must be root to switch to each mailbox owner, and private.
+  CHECK(session->type == "unix");
+  CHECK(session->is_private);
+  CHECK_FALSE(session->unprivileged);
+  CHECK_FALSE(session->chroot);
+  CHECK(session->command == "pop3-session");
+}
