@@ -145,6 +145,8 @@ std::string instance_master_cf(const InstancePlan& p) {
   s += row("submit", "unix", "n", "-", "-", "-", "smtpd");
   s += row("qmgr", "unix", "n", "-", "300", "1", "qmgr");
   s += row("local", "unix", "-", "n", "-", "-", "local");
+  s += "# Mailboxes of virtual_mailbox_domains (virtual(8)).\n";
+  s += row("virtual", "unix", "-", "n", "-", "-", "virtual");
   s += "# The authentication service: the only process reading passwords.\n";
   s += row("auth", "unix", "-", "-", "-", "1", "authd");
   s += "# Connection and rate counters of the SMTP clients (anvil(8)).\n";

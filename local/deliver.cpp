@@ -21,6 +21,7 @@
 #include "local/command.h"
 #include "local/expand.h"
 #include "local/loop.h"
+#include "local/queued.h"
 
 extern char** environ;
 
@@ -97,13 +98,8 @@ Result<Settings> Settings::from(const config::MainCf& cf) {
   s.delimiters = cf.get("recipient_delimiter");
   s.hostname = cf.get("myhostname");
   s.myorigin = cf.get("myorigin");
-  s.mbox.fcntl_lock = s.mbox.flock_lock = s.mbox.dotlock = false;
-  for (const auto& m : cf.get_list("mailbox_delivery_lock")) {
-    if (m == "fcntl") s.mbox.fcntl_lock = true;
-    else if (m == "flock") s.mbox.flock_lock = true;
-    else if (m == "dotlock") s.mbox.dotlock = true;
-    else return Error{"mailbox_delivery_lock: unknown locking method: " + m};
-  }
+  if (auto st = set_lock_methods(s.mbox, cf.get_list("mailbox_delivery_lock"), "mailbox_delivery_lock"); !st)
+    return st.error();
   s.mbox.lock.attempts = static_cast<unsigned>(cf.get_int("deliver_lock_attempts"));
   s.mbox.lock.delay = cf.get_time("deliver_lock_delay");
   s.mbox.lock.stale = cf.get_time("stale_lock_time");
@@ -145,32 +141,13 @@ Reply combine(const Reply& a, const Reply& b) {
 
 Reply Deliverer::deliver(const Request& req) {
   Job job{req};
-  std::string qpath = s_.queue_dir + "/" + req.queue_file;
-  job.fd.reset(::open(qpath.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
-  if (!job.fd) {
-    Error e = sys_error("open " + qpath);
-    return Reply::defer("4.3.0", "cannot open queue file", e.message);
-  }
-  auto env = queue::read_envelope(job.fd.get(), req.queue_id);
-  if (!env) return Reply::defer("4.3.0", "cannot read queue file", env.error().message);
-  job.env = std::move(*env);
-
-  for (const auto& r : job.env.recipients)
-    if (r.offset == req.offset) job.rcpt = &r;
-  // The offset is where qmgr will mark the recipient done: it must be this
-  // recipient's record, or the wrong recipient would be marked.
-  if (!job.rcpt || job.rcpt->address != req.recipient)
-    return Reply::defer("4.3.0", "recipient not found in queue file",
-                        "request for <" + str::sanitize(req.recipient) + "> at offset " +
-                            std::to_string(req.offset) + " does not match " + qpath);
-  if (job.rcpt->done) return Reply::sent("already delivered");
-
-  if (s_.message_size_limit != 0 && job.env.content_size > s_.message_size_limit)
-    return Reply::bounce("5.2.3", "message file too big");
-
+  Queued q;
+  if (auto early = open_queued(s_.queue_dir, req, s_.message_size_limit, q)) return *early;
+  job.fd = std::move(q.fd);
+  job.env = std::move(q.env);
+  job.rcpt = &job.env.recipients[q.rcpt_index];
+  job.msg = q.msg;
   const queue::Recipient& rc = *job.rcpt;
-  job.msg = Message{job.env.sender, rc.address,          job.fd.get(),  job.env.content_offset, job.env.content_size,
-                    req.queue_id,   rc.offset,           job.env.arrival_sec, job.env.arrival_usec};
   job.local = local_part(rc.address);
   job.domain = domain_part(rc.address);
   job.user = user_of(rc.address, s_.delimiters);

@@ -12,6 +12,17 @@
 #include "local/output.h"
 
 namespace buzon::local {
+
+Status set_lock_methods(MboxOptions& opt, const std::vector<std::string>& methods, std::string_view param) {
+  opt.fcntl_lock = opt.flock_lock = opt.dotlock = false;
+  for (const auto& m : methods) {
+    if (m == "fcntl") opt.fcntl_lock = true;
+    else if (m == "flock") opt.flock_lock = true;
+    else if (m == "dotlock") opt.dotlock = true;
+    else return Error{std::string(param) + ": unknown locking method: " + m};
+  }
+  return {};
+}
 namespace {
 
 // RFC 3463 code for a failed mailbox update, by errno.

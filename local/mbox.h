@@ -11,6 +11,9 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include "lib/core/result.h"
 
 #include "local/content.h"
 #include "lib/mailbox/locks.h"
@@ -25,6 +28,11 @@ struct MboxOptions {
   mailbox::LockPolicy lock;
   unsigned long long size_limit = 0;  // mailbox_size_limit; 0 = none
 };
+
+// Sets the lock methods of opt from a list such as mailbox_delivery_lock
+// or virtual_mailbox_lock ("fcntl", "flock", "dotlock"); Error naming param
+// for an unknown method.
+Status set_lock_methods(MboxOptions& opt, const std::vector<std::string>& methods, std::string_view param);
 
 // "From sender Www Mmm dd hh:mm:ss yyyy\n" (asctime layout, local time);
 // MAILER-DAEMON for the null sender. White space and control characters

@@ -28,7 +28,8 @@ int serve(daemon::Context& ctx) {
   server = std::make_unique<daemon::Server>(
       loop, ctx, 1,
       [&](Fd client) {
-        session = std::make_unique<Session>(loop, std::move(client), deliverer, timeout, [&] {
+        auto handler = [&deliverer](const Request& req) { return deliverer.deliver(req); };
+        session = std::make_unique<Session>(loop, std::move(client), handler, timeout, [&] {
           loop.defer_delete(std::move(session));
           server->client_done();
         });

@@ -10,6 +10,10 @@
 namespace buzon::local {
 
 Reply handle_request(Deliverer& d, const attr::Message& m) {
+  return handle_request([&d](const Request& req) { return d.deliver(req); }, m);
+}
+
+Reply handle_request(const Handler& h, const attr::Message& m) {
   auto req = parse_request(m);
   if (!req) {
     auto id = m.get("queue_id");
@@ -17,14 +21,14 @@ Reply handle_request(Deliverer& d, const attr::Message& m) {
                  req.error().message);
     return Reply::defer("4.3.0", "malformed delivery request");
   }
-  Reply r = d.deliver(*req);
+  Reply r = h(*req);
   if (!r.warning.empty()) log::warning(req->queue_id + ": " + r.warning);
   return r;
 }
 
-Session::Session(event::Loop& loop, Fd fd, Deliverer& deliverer, std::chrono::milliseconds timeout,
+Session::Session(event::Loop& loop, Fd fd, Handler handler, std::chrono::milliseconds timeout,
                  std::function<void()> on_done)
-    : loop_(loop), fd_(std::move(fd)), deliverer_(deliverer), timeout_(timeout), on_done_(std::move(on_done)) {
+    : loop_(loop), fd_(std::move(fd)), handler_(std::move(handler)), timeout_(timeout), on_done_(std::move(on_done)) {
   ev_ = std::make_unique<event::Event>(loop_, fd_.get(), EV_READ | EV_PERSIST, [this](short w) { on_event(w); });
   ev_->add(timeout_);
 }
@@ -57,7 +61,7 @@ void Session::on_event(short what) noexcept {
 }
 
 bool Session::handle(const attr::Message& m) noexcept {
-  Reply r = handle_request(deliverer_, m);
+  Reply r = handle_request(handler_, m);
   if (auto s = attr::write_message(fd_.get(), to_message(r), timeout_); !s) {
     log::warning("cannot send reply to qmgr: " + s.error().message);
     return false;

@@ -14,11 +14,15 @@
 
 namespace buzon::local {
 
+// Delivers one validated request (local's Deliverer, or the virtual
+// delivery agent); never fails, every outcome is a Reply.
+using Handler = std::function<Reply(const Request&)>;
+
 class Session {
  public:
   // on_done runs once, from the loop, after the session has closed; it may
   // delete the session.
-  Session(event::Loop& loop, Fd fd, Deliverer& deliverer, std::chrono::milliseconds timeout,
+  Session(event::Loop& loop, Fd fd, Handler handler, std::chrono::milliseconds timeout,
           std::function<void()> on_done);
   // Closes the connection (stop, reload); safe to call more than once.
   void close();
@@ -28,7 +32,7 @@ class Session {
   bool handle(const attr::Message& m) noexcept;
   event::Loop& loop_;
   Fd fd_;
-  Deliverer& deliverer_;
+  Handler handler_;
   std::chrono::milliseconds timeout_;
   std::function<void()> on_done_;
   attr::Reader reader_;
@@ -38,6 +42,7 @@ class Session {
 
 // Handles the reply and its log line for one decoded request; exposed for
 // tests. Returns the reply to send.
+Reply handle_request(const Handler& h, const attr::Message& m);
 Reply handle_request(Deliverer& d, const attr::Message& m);
 
 }  // namespace buzon::local

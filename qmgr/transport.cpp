@@ -4,6 +4,7 @@
 
 #include "lib/config/config.h"
 #include "lib/core/strings.h"
+#include "lib/log/log.h"
 
 namespace buzon::qmgr {
 namespace {
@@ -64,6 +65,8 @@ TransportRules TransportRules::from(const config::MainCf& cf) {
   r.recipient_delimiter = cf.get("recipient_delimiter");
   r.transport_maps = cf.get_list("transport_maps");
   r.virtual_alias_domains = cf.get_list("virtual_alias_domains");
+  r.virtual_mailbox_domains = cf.get_list("virtual_mailbox_domains");
+  r.virtual_transport = cf.get("virtual_transport");
   return r;
 }
 
@@ -154,10 +157,23 @@ Result<Route> Router::route(std::string_view recipient) {
   // Postfix's trivial-rewrite sends it to the error transport.
   bool local = recipient.find('@') == std::string_view::npos ||
                in_domain_list(domain, rules_.mydestination, /*parent_matches=*/false);
+  bool alias = false;
   if (!local && !alias_domains_.empty()) {
     auto alias_domain = alias_domains_.contains(domain);
     if (!alias_domain) return Error{"virtual_alias_domains: " + alias_domain.error().message};
     if (*alias_domain) dflt = Route{"error", "5.1.1 User unknown in virtual alias table"};
+    alias = *alias_domain;
+  }
+  if (!alias && !domain.empty() && !mailbox_domains_.empty()) {
+    auto mailbox_domain = mailbox_domains_.contains(domain);
+    if (!mailbox_domain) return Error{"virtual_mailbox_domains: " + mailbox_domain.error().message};
+    if (*mailbox_domain && local) {
+      // Postfix's trivial-rewrite: mydestination wins, and says so.
+      log::warning("do not list domain " + domain + " in BOTH mydestination and virtual_mailbox_domains");
+    } else if (*mailbox_domain) {
+      dflt = split_transport(rules_.virtual_transport);
+      if (dflt.nexthop.empty()) dflt.nexthop = domain;
+    }
   }
   if (rules_.transport_maps.empty()) return dflt;
   if (tables_.size() < rules_.transport_maps.size()) tables_.resize(rules_.transport_maps.size());

@@ -9,6 +9,12 @@
 //      A domain of virtual_alias_domains (not in mydestination) whose
 //      address is still there after virtual alias expansion goes to the
 //      error transport: "5.1.1 User unknown in virtual alias table".
+//      A domain of virtual_mailbox_domains (not in mydestination or
+//      virtual_alias_domains) -> virtual_transport, next hop the
+//      transport's own or the recipient domain. A domain in both
+//      mydestination and virtual_mailbox_domains stays local, with
+//      Postfix's warning "do not list domain X in BOTH mydestination and
+//      virtual_mailbox_domains".
 //   2. transport_maps, when set, may override it. Keys in Postfix's order
 //      (transport(5)): user+extension@domain, user@domain, domain, then
 //      each parent as ".parent" (unless transport_maps is listed in
@@ -52,6 +58,8 @@ struct TransportRules {
   std::string recipient_delimiter;
   std::vector<std::string> transport_maps;  // "type:name" specs, opened on first use
   std::vector<std::string> virtual_alias_domains;  // names or "type:name" tables
+  std::vector<std::string> virtual_mailbox_domains;  // names or "type:name" tables
+  std::string virtual_transport = "virtual";
   bool maps_parent_matches = false;         // transport_maps in parent_domain_matches_subdomains
 
   static TransportRules from(const config::MainCf& cf);
@@ -95,6 +103,7 @@ class Router {
  private:
   TransportRules rules_;
   virt::DomainList alias_domains_{rules_.virtual_alias_domains};
+  virt::DomainList mailbox_domains_{rules_.virtual_mailbox_domains};
   std::vector<std::unique_ptr<map::Table>> tables_;  // per transport_maps spec; nullptr until opened
 };
 

@@ -1,6 +1,7 @@
 #include "smtpd/checks.h"
 
 #include "lib/core/strings.h"
+#include "lib/log/log.h"
 #include "lib/users/users.h"
 #include "smtpd/policy.h"
 
@@ -32,6 +33,31 @@ RcptLookup lookup_recipient(const Settings& s, const address::Address& given) {
         r.known = *alias;
       }
     }
+    // Virtual mailbox domains (Postfix's order: after mydestination and
+    // virtual_alias_domains): the address must be in virtual_mailbox_maps
+    // (user+ext@domain, user@domain or the @domain catch-all) unless
+    // virtual_alias_maps lists it.
+    if (r.route.cls != AddressClass::VirtualAlias && !r.route.domain.empty()) {
+      auto domain = s.virtual_recipients->mailbox_domain(r.route.domain);
+      if (!domain) {
+        r.temp_error = domain.error().message;
+        return r;
+      }
+      if (*domain && r.route.cls == AddressClass::Local) {
+        log::warning("do not list domain " + r.route.domain + " in BOTH mydestination and virtual_mailbox_domains");
+      } else if (*domain) {
+        r.route.cls = AddressClass::VirtualMailbox;
+        if (!*alias) {
+          auto mailbox = s.virtual_recipients->has_mailbox(r.route.address());
+          if (!mailbox) {
+            r.temp_error = mailbox.error().message;
+            return r;
+          }
+          r.known = *mailbox;
+        }
+        return r;
+      }
+    }
     if (*alias) return r;
   }
   if (r.route.cls != AddressClass::Local) return r;
@@ -59,10 +85,13 @@ RcptLookup lookup_recipient(const Settings& s, const address::Address& given) {
 }
 
 std::string unknown_user_reply(const Settings& s, const address::Address& a, AddressClass cls) {
-  bool virt = cls == AddressClass::VirtualAlias;
-  std::string code = std::to_string(virt ? s.policy->params.unknown_virtual_alias_code : s.policy->params.unknown_local_code);
-  return code + " " + code[0] + ".1.1 <" + shown_address(a) + ">: Recipient address rejected: User unknown in " +
-         (virt ? "virtual alias table" : "local recipient table");
+  int code = s.policy->params.unknown_local_code;
+  const char* table = "local recipient table";
+  if (cls == AddressClass::VirtualAlias) code = s.policy->params.unknown_virtual_alias_code, table = "virtual alias table";
+  if (cls == AddressClass::VirtualMailbox)
+    code = s.policy->params.unknown_virtual_mailbox_code, table = "virtual mailbox table";
+  std::string c = std::to_string(code);
+  return c + " " + c[0] + ".1.1 <" + shown_address(a) + ">: Recipient address rejected: User unknown in " + table;
 }
 
 }  // namespace buzon::smtpd

@@ -14,7 +14,8 @@ namespace buzon::smtpd {
 struct RcptLookup {
   Resolved route;
   bool known = true;        // false: a local address unknown to local_recipient_maps, or a
-                            // virtual alias domain address unknown to virtual_alias_maps
+                            // virtual alias domain address unknown to virtual_alias_maps, or a
+                            // virtual mailbox domain address unknown to virtual_mailbox_maps
   std::string temp_error;   // non-empty: a local_recipient_maps lookup failed (log text)
   std::string deliver_to;   // the address for the queue file's R record
   std::string original;     // when deliver_to differs from what was given: the O record

@@ -269,7 +269,8 @@ void Session::cmd_vrfy(std::string_view arg) {
     log::warning(v.temp_error);
     return reply("451 4.3.0 <" + shown_address(a) + ">: Temporary lookup failure");
   }
-  if (v.route.cls != AddressClass::Local && v.route.cls != AddressClass::VirtualAlias && !in_mynetworks_)
+  if (v.route.cls != AddressClass::Local && v.route.cls != AddressClass::VirtualAlias &&
+      v.route.cls != AddressClass::VirtualMailbox && !in_mynetworks_)
     return reply(std::to_string(s_.policy->params.relay_code) + " 5.7.1 <" + shown_address(a) + ">: Relay access denied");
   if (!v.known) return reply(unknown_user_reply(s_, a, v.route.cls));
   // 252: the address is plausible; whether delivery succeeds is decided

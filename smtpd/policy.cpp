@@ -135,6 +135,7 @@ Result<std::unique_ptr<Policy>> load_policy(const config::MainCf& cf) {
   }
   rp.unknown_local_code = code_of(cf, "unknown_local_recipient_reject_code");
   rp.unknown_virtual_alias_code = code_of(cf, "unknown_virtual_alias_reject_code");
+  rp.unknown_virtual_mailbox_code = code_of(cf, "unknown_virtual_mailbox_reject_code");
   rp.allow_untrusted_routing = cf.get_bool("allow_untrusted_routing");
   rp.parent_matches_subdomains = contains(parents, "smtpd_access_maps");
   rp.null_sender_key = cf.get("smtpd_null_access_lookup_key");

@@ -19,6 +19,7 @@ enum class AddressClass {
   Local,    // a domain of mydestination, or a literal of one of our addresses
   Relay,    // a domain of relay_domains
   VirtualAlias,  // a domain of virtual_alias_domains (set by lookup_recipient, checks.h)
+  VirtualMailbox,  // a domain of virtual_mailbox_domains (set by lookup_recipient, checks.h)
   Default,  // anywhere else
 };
 

@@ -286,6 +286,10 @@ class Evaluator {
                                                                           "need fully-qualified address")));
       case Restriction::RejectUnlistedRecipient:
         if (!f_.recipient || f_.recipient_known) return {};
+        if (f_.route && f_.route->cls == AddressClass::VirtualMailbox)
+          return reject_with(reply_line(p_.unknown_virtual_mailbox_code, "5.1.1",
+                                        rejected({shown_address(*f_.recipient), "Recipient address"},
+                                                 "User unknown in virtual mailbox table")));
         if (f_.route && f_.route->cls == AddressClass::VirtualAlias)
           return reject_with(reply_line(p_.unknown_virtual_alias_code, "5.1.1",
                                         rejected({shown_address(*f_.recipient), "Recipient address"},
@@ -297,7 +301,8 @@ class Evaluator {
         if (!f_.sender || f_.sender->is_null || f_.sender->is_literal()) return {};
         return unknown_domain(f_.sender_domain, sender_label(f_), "Sender address", "4.1.8");
       case Restriction::RejectUnknownRecipientDomain:
-        if (!f_.recipient || f_.recipient->is_literal() || (f_.route && (f_.route->cls == AddressClass::Local || f_.route->cls == AddressClass::VirtualAlias))) return {};
+        if (!f_.recipient || f_.recipient->is_literal() || (f_.route && (f_.route->cls == AddressClass::Local || f_.route->cls == AddressClass::VirtualAlias ||
+                                                                    f_.route->cls == AddressClass::VirtualMailbox))) return {};
         return unknown_domain(f_.recipient_domain, shown_address(*f_.recipient), "Recipient address", "4.1.2");
       case Restriction::RejectUnknownClientHostname:
         // Postfix reject_unknown_client(): a temporary failure is 450 at once.
@@ -365,7 +370,8 @@ class Evaluator {
   // unless the local part routed the mail there.
   bool auth_destination() const {
     const Resolved& r = *f_.route;
-    if (r.cls == AddressClass::Local || r.cls == AddressClass::VirtualAlias) return true;
+    if (r.cls == AddressClass::Local || r.cls == AddressClass::VirtualAlias || r.cls == AddressClass::VirtualMailbox)
+      return true;
     if (r.cls == AddressClass::Relay) return !r.routed || p_.allow_untrusted_routing;
     return false;
   }

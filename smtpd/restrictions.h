@@ -94,6 +94,7 @@ struct RestrictionParams {
   bool unknown_helo_tempfail_defer = false;
   int unknown_local_code = 550;           // unknown_local_recipient_reject_code
   int unknown_virtual_alias_code = 550;   // unknown_virtual_alias_reject_code
+  int unknown_virtual_mailbox_code = 550; // unknown_virtual_mailbox_reject_code
   bool allow_untrusted_routing = false;
   bool parent_matches_subdomains = true;  // smtpd_access_maps in parent_domain_matches_subdomains
   std::string null_sender_key = "<>";     // smtpd_null_access_lookup_key

@@ -77,7 +77,8 @@ bool Session::dns_facts(Facts& f) {
   };
   if (f.helo) need(Restriction::RejectUnknownHeloHostname, *f.helo, f.helo_status);
   if (f.sender && !f.sender->is_null) need(Restriction::RejectUnknownSenderDomain, f.sender->domain, f.sender_domain);
-  if (f.recipient && !(f.route && (f.route->cls == AddressClass::Local || f.route->cls == AddressClass::VirtualAlias)))
+  if (f.recipient && !(f.route && (f.route->cls == AddressClass::Local || f.route->cls == AddressClass::VirtualAlias ||
+                                    f.route->cls == AddressClass::VirtualMailbox)))
     need(Restriction::RejectUnknownRecipientDomain, f.recipient->domain, f.recipient_domain);
   dns_wait_ = pending;
   return !pending;

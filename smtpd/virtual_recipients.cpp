@@ -22,7 +22,24 @@ virt::AliasRules rules_from(const config::MainCf& cf) {
 }  // namespace
 
 VirtualRecipients::VirtualRecipients(const config::MainCf& cf)
-    : aliases_(rules_from(cf)), domains_(cf.get_list("virtual_alias_domains")) {}
+    : aliases_(rules_from(cf)),
+      domains_(cf.get_list("virtual_alias_domains")),
+      mailbox_domains_(cf.get_list("virtual_mailbox_domains")),
+      mailboxes_(cf.get_list("virtual_mailbox_maps"), {}, {}, cf.get("recipient_delimiter")) {}
+
+Result<bool> VirtualRecipients::mailbox_domain(std::string_view domain) {
+  if (mailbox_domains_.empty()) return false;
+  auto in = mailbox_domains_.contains(domain);
+  if (!in) return Error{"virtual_mailbox_domains: " + in.error().message};
+  return *in;
+}
+
+Result<bool> VirtualRecipients::has_mailbox(std::string_view address) {
+  if (!mailboxes_.enabled()) return true;
+  auto found = mailboxes_.mailbox(address);
+  if (!found) return Error{"virtual_mailbox_maps: " + found.error().message};
+  return found->has_value();
+}
 
 Result<bool> VirtualRecipients::alias_domain(std::string_view domain) {
   auto in = domains_.contains(domain);

@@ -193,10 +193,20 @@ constexpr ParamDef kParams[] = {
     {"unknown_hostname_reject_code", "450", T::Int, "The SMTP server response code when a HELO/EHLO hostname is rejected by reject_unknown_helo_hostname."},
     {"unknown_local_recipient_reject_code", "550", T::Int, "The SMTP server response code when a recipient address is local and is not a known user."},
     {"unknown_virtual_alias_reject_code", "550", T::Int, "The SMTP server response code when a recipient address matches $virtual_alias_domains, and the recipient is not listed in $virtual_alias_maps."},
+    {"unknown_virtual_mailbox_reject_code", "550", T::Int, "The SMTP server response code when a recipient address matches $virtual_mailbox_domains, and the recipient is not listed in $virtual_mailbox_maps."},
     {"virtual_alias_domains", "$virtual_alias_maps", T::List, "Postfix virtual alias domains: domain names or lookup tables (asked with the domain) whose addresses are all aliases in virtual_alias_maps; other addresses there are unknown users."},
     {"virtual_alias_expansion_limit", "1000", T::Int, "The maximal number of addresses that virtual alias expansion produces from each original recipient."},
     {"virtual_alias_maps", "", T::List, "Optional lookup tables that alias specific mail addresses or domains to other local or remote addresses (virtual(5)), applied by the queue manager before routing."},
     {"virtual_alias_recursion_limit", "1000", T::Int, "The maximal nesting depth of virtual alias expansion."},
+    {"virtual_gid_maps", "", T::List, "Lookup tables with the group ID that the virtual(8) delivery agent uses while writing to the recipient's mailbox (static:NNN for one group)."},
+    {"virtual_mailbox_base", "", T::String, "A prefix that the virtual(8) delivery agent prepends to all pathname results from $virtual_mailbox_maps table lookups."},
+    {"virtual_mailbox_domains", "$virtual_mailbox_maps", T::List, "Postfix virtual mailbox domains: domain names or lookup tables whose recipients the virtual(8) delivery agent delivers to mailboxes listed in virtual_mailbox_maps."},
+    {"virtual_mailbox_limit", "51200000", T::Size, "The maximal size in bytes of an individual virtual(8) mailbox or maildir, or zero for no limit."},
+    {"virtual_mailbox_lock", "fcntl, dotlock", T::List, "How to lock a UNIX-style virtual(8) mailbox before attempting delivery (fcntl, flock, dotlock)."},
+    {"virtual_mailbox_maps", "", T::List, "Optional lookup tables with all valid addresses in the domains that match $virtual_mailbox_domains, and their mailbox paths relative to $virtual_mailbox_base (a trailing / means Maildir)."},
+    {"virtual_minimum_uid", "100", T::Int, "The minimal user ID value that the virtual(8) delivery agent accepts as a result from $virtual_uid_maps table lookup."},
+    {"virtual_transport", "virtual", T::String, "The default mail delivery transport and next-hop destination for final delivery to domains listed with $virtual_mailbox_domains."},
+    {"virtual_uid_maps", "", T::List, "Lookup tables with the user ID that the virtual(8) delivery agent uses while writing to the recipient's mailbox (static:NNN for one user)."},
 };
 
 }  // namespace

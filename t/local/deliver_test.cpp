@@ -199,7 +199,7 @@ TEST_CASE("deliver: a session answers requests in order and closes on bad framin
   event::Loop loop;
   bool done = false;
   std::unique_ptr<local::Session> s = std::make_unique<local::Session>(
-      loop, Fd(sv[1]), d, std::chrono::milliseconds(5000), [&] {
+      loop, Fd(sv[1]), [&d](const local::Request& req) { return d.deliver(req); }, std::chrono::milliseconds(5000), [&] {
         done = true;
         loop.stop();
       });

@@ -132,6 +132,33 @@ TEST_CASE("qmgr: an address left in a virtual alias domain is an unknown user", 
   CHECK(Router(t).route("x@virt.example").ok());  // local: the alias domains are not asked
 }
 
+TEST_CASE("qmgr: virtual mailbox domains go to virtual_transport", "[qmgr][transport][virtual]") {
+  TempQueue q;
+  std::string table = q.dir + "/vdomains";
+  REQUIRE(file::write_atomic(table, "tables.example anything\n", 0600));
+  std::string transports = q.dir + "/transport";
+  REQUIRE(file::write_atomic(transports, "special@box.example slow:\n", 0600));
+  TransportRules t;
+  t.mydestination = {"mx.example", "both.example"};
+  t.relay_domains = {"box.example"};
+  t.virtual_alias_domains = {"alias.example"};
+  t.virtual_mailbox_domains = {"Box.Example", "both.example", "alias.example", "texthash:" + table};
+  Router r(t);
+  CHECK(*r.route("bob@box.example") == Route{"virtual", "box.example"});  // before relay_domains
+  CHECK(*r.route("bob@tables.example") == Route{"virtual", "tables.example"});
+  CHECK(r.route("bob@both.example")->transport == "local");  // mydestination wins (with a warning)
+  CHECK(r.route("bob@alias.example")->transport == "error");  // virtual_alias_domains first
+  CHECK(r.route("bob@sub.box.example")->transport == "relay");  // a subdomain is not the domain
+  t.virtual_transport = "lmtp:[127.0.0.1]:24";
+  CHECK(*Router(t).route("bob@box.example") == Route{"lmtp", "[127.0.0.1]:24"});
+  t.virtual_transport = "virtual";
+  t.transport_maps = {"texthash:" + transports};  // transport_maps still wins
+  CHECK(*Router(t).route("special@box.example") == Route{"slow", "box.example"});
+  CHECK(*Router(t).route("other@box.example") == Route{"virtual", "box.example"});
+  t.virtual_mailbox_domains = {"texthash:" + q.dir + "/missing"};
+  CHECK_FALSE(Router(t).route("x@other.example").ok());
+}
+
 namespace {
 
 std::string write_message(const std::string& qdir, const std::vector<std::pair<std::string, std::string>>& rcpts) {
