@@ -55,13 +55,13 @@ TEST_CASE("check: missing daemons are named with their master.cf line", "[check]
   std::string d = make_instance(t);
   auto r = check_config(d);
   REQUIRE(r.cf);
-  CHECK(r.services.size() == 10);
-  CHECK(r.errors.size() == 11);  // master + smtpd (25, 587, 465, submit) + qmgr + local + authd + anvil + pop3d (110, 995)
+  CHECK(r.services.size() == 11);
+  CHECK(r.errors.size() == 12);  // master + smtpd (25, 587, 465, submit) + qmgr + local + virtual + authd + anvil + pop3d (110, 995)
   CHECK(has(r.errors, "daemon_directory " + t.path + "/libexec: command master: "));
   CHECK(has(r.errors, d + "/master.cf:7: command smtpd: " + t.path + "/libexec/smtpd: No such file or directory"));
   CHECK(has(r.errors, "command qmgr:"));
 
-  for (const char* n : {"master", "smtpd", "qmgr", "authd", "anvil", "pop3d"}) add_daemon(t, n);
+  for (const char* n : {"master", "smtpd", "qmgr", "virtual", "authd", "anvil", "pop3d"}) add_daemon(t, n);
   add_daemon(t, "local", 0644);
   r = check_config(d);
   REQUIRE(r.errors.size() == 1);
@@ -74,7 +74,7 @@ TEST_CASE("check: missing daemons are named with their master.cf line", "[check]
 TEST_CASE("check: main.cf errors come with file:line", "[check]") {
   test::TempDir t;
   std::string d = make_instance(t);
-  for (const char* n : {"master", "smtpd", "qmgr", "local", "authd", "anvil", "pop3d"}) add_daemon(t, n);
+  for (const char* n : {"master", "smtpd", "qmgr", "local", "virtual", "authd", "anvil", "pop3d"}) add_daemon(t, n);
   append(d + "/main.cf", "home_mailboxx = Maildir/\n");
   std::string text = file::read_file(d + "/main.cf", 1 << 20).value();
   auto r = check_config(d);
@@ -89,7 +89,7 @@ TEST_CASE("check: main.cf errors come with file:line", "[check]") {
 TEST_CASE("check: master.cf errors and bad command names", "[check]") {
   test::TempDir t;
   std::string d = make_instance(t);
-  for (const char* n : {"master", "smtpd", "qmgr", "local", "authd", "anvil", "pop3d"}) add_daemon(t, n);
+  for (const char* n : {"master", "smtpd", "qmgr", "local", "virtual", "authd", "anvil", "pop3d"}) add_daemon(t, n);
   SECTION("a syntax error") {
     append(d + "/master.cf", "bogus inet n - n - - smtpd -o no_such_param=1\n");
     auto r = check_config(d);
@@ -106,7 +106,7 @@ TEST_CASE("check: master.cf errors and bad command names", "[check]") {
 TEST_CASE("check: queue_directory exists or can be created", "[check]") {
   test::TempDir t;
   std::string d = make_instance(t);
-  for (const char* n : {"master", "smtpd", "qmgr", "local", "authd", "anvil", "pop3d"}) add_daemon(t, n);
+  for (const char* n : {"master", "smtpd", "qmgr", "local", "virtual", "authd", "anvil", "pop3d"}) add_daemon(t, n);
   SECTION("missing, but its parent is writable") {
     append(d + "/main.cf", "queue_directory = " + t.path + "/new/queue\n");
     CHECK(check_config(d).errors.empty());
@@ -136,7 +136,7 @@ TEST_CASE("check: as root, mail_owner must be an unprivileged account", "[check]
   if (::geteuid() != 0) return;  // the rule applies to system mode only
   test::TempDir t;
   std::string d = make_instance(t);
-  for (const char* n : {"master", "smtpd", "qmgr", "local", "authd", "anvil", "pop3d"}) add_daemon(t, n);
+  for (const char* n : {"master", "smtpd", "qmgr", "local", "virtual", "authd", "anvil", "pop3d"}) add_daemon(t, n);
   CHECK(check_config(d).errors.empty());  // root's instances run as nobody
   append(d + "/main.cf", "mail_owner = root\n");
   CHECK(check_config(d).errors == V{"mail_owner must not be a privileged account: root"});

@@ -38,7 +38,7 @@ struct FakeInstance {
     dir = p->dir;
     REQUIRE(file::make_dirs(t.path + "/libexec"));
     REQUIRE(::symlink((exe_dir() + "/fake_master").c_str(), (t.path + "/libexec/master").c_str()) == 0);
-    for (const char* n : {"smtpd", "qmgr", "local", "authd", "anvil", "pop3d"})
+    for (const char* n : {"smtpd", "qmgr", "local", "virtual", "authd", "anvil", "pop3d"})
       REQUIRE(file::write_atomic(t.path + "/libexec/" + n, "#!/bin/sh\nexit 0\n", 0755));
   }
   pid_t holder() { return lock_holder(master_pid_file(dir + "/queue")).value(); }

@@ -112,7 +112,7 @@ TEST_CASE("init: the files parse back with lib/config and lib/users", "[init]") 
 
   auto services = config::load_master_cf(d, *cf);
   REQUIRE(services);
-  REQUIRE(services->size() == 10);
+  REQUIRE(services->size() == 11);
   const auto& smtp = (*services)[0];
   CHECK(smtp.name == "127.0.0.1:20025");
   CHECK(smtp.type == "inet");
@@ -155,12 +155,12 @@ TEST_CASE("init: the files parse back with lib/config and lib/users", "[init]") 
   CHECK_FALSE(qmgr.is_private);
   CHECK(qmgr.wakeup == 300);
   CHECK(qmgr.maxproc == 1);
-  const auto& auth = (*services)[6];
+  const auto& auth = (*services)[7];
   CHECK(auth.name == "auth");
   CHECK(auth.is_private);  // private/auth: never reachable by others
   CHECK(auth.maxproc == 1);  // one ban table
   CHECK(auth.command == "authd");
-  const auto& anvil = (*services)[7];
+  const auto& anvil = (*services)[8];
   CHECK(anvil.name == "anvil");
   CHECK(anvil.is_private);
   CHECK(anvil.maxproc == 1);  // one table for every smtpd
@@ -173,12 +173,17 @@ TEST_CASE("init: the files parse back with lib/config and lib/users", "[init]") 
   // POP3 with STLS and pop3s, with init's certificate in Dovecot's syntax.
   CHECK(cf->get("ssl_cert") == "<" + d + "/tls/cert.pem");
   CHECK(cf->get("ssl_key") == "<" + d + "/tls/key.pem");
-  const auto& pop3 = (*services)[8];
+  const auto& virt = (*services)[6];
+  CHECK(virt.name == "virtual");
+  CHECK(virt.is_private);
+  CHECK_FALSE(virt.unprivileged);  // mailbox owner's ids per recipient
+  CHECK(virt.command == "virtual");
+  const auto& pop3 = (*services)[9];
   CHECK(pop3.name == "127.0.0.1:20110");
   CHECK(pop3.command == "pop3d");
   CHECK(pop3.unprivileged);
   CHECK(pop3.overrides.empty());
-  const auto& pop3s = (*services)[9];
+  const auto& pop3s = (*services)[10];
   CHECK(pop3s.name == "127.0.0.1:20995");
   CHECK(pop3s.command == "pop3d");
   want = {{"syslog_name", "buzon/pop3s"}, {"pop3d_tls_wrappermode", "yes"}};

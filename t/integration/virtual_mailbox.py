@@ -116,6 +116,8 @@ def test_virtual_mailbox():
         check_delivered(msgs[0][:-1], "carol@virt.example", "direct")  # without the mbox separator line
         assert os.stat(inst.path("vmail", "virt.example", "carol")).st_uid == st.st_uid
 
+        wait_for("log lines", lambda: "to=<alice@both.example>, relay=local," in inst.maillog()
+                 and inst.maillog().count("relay=virtual,") >= 4, timeout=30)
         log = inst.maillog()
         for rcpt in ("bob@virt.example", "carol@virt.example", "anyone@other.example"):
             assert ("to=<%s>, relay=virtual, delay=" % rcpt) in log, log[-3000:]
