@@ -217,7 +217,12 @@ void Connection::try_open() {
 void Connection::transaction_line(const LineInput::Line& line) {
   if (line.kind == LineInput::Kind::TooLong) return write("-ERR Line too long.\r\n");
   auto cmd = parse_command(line.text);
-  if (!cmd) return write("-ERR Unknown command.\r\n");
+  if (!cmd) {
+    // Dovecot names the word it did not know (bounded: the line is).
+    std::string word = line.text.substr(0, line.text.find(' '));
+    for (auto& c : word) c = static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
+    return write("-ERR Unknown command: " + str::sanitize(word, 40) + "\r\n");
+  }
   if (cmd->verb == "CAPA") return write(transaction_capa(s_.login_delay));
   Reply r = tx_->handle(*cmd);
   if (r.stream) {

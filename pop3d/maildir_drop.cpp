@@ -32,7 +32,7 @@ Result<MaildirDrop> MaildirDrop::open(const std::string& dir) {
 
 std::string MaildirDrop::uidl(size_t i) const {
   char buf[20];
-  std::snprintf(buf, sizeof buf, "%08X%08X", folder_.messages()[i].uid, folder_.uidvalidity());
+  std::snprintf(buf, sizeof buf, "%08x%08x", folder_.messages()[i].uid, folder_.uidvalidity());
   return buf;
 }
 

@@ -1,6 +1,6 @@
 // The POP3 maildrop of a Maildir INBOX (lib/mailbox/maildir.h). UIDLs use
 // Dovecot's default pop3_uidl_format "%08Xu%08Xv" (UID and UIDVALIDITY in
-// hex), so they match IMAP UIDs and survive flag changes and restarts.
+// hex; Dovecot 2.3 prints it in lower case, and so do we), so they match IMAP UIDs and survive flag changes and restarts.
 // Messages retrieved get the Seen flag (new/ -> cur/...:2,S) at QUIT only.
 //
 // A Maildir needs no lock for reading, but RFC 1939 section 4 gives the

@@ -1,5 +1,7 @@
 #include "pop3d/transaction.h"
 
+#include <climits>
+
 #include "lib/core/strings.h"
 
 namespace buzon::pop3d {
@@ -7,6 +9,43 @@ namespace {
 
 Reply err(std::string text) { return {"-ERR " + text + "\r\n"}; }
 Reply ok(std::string text) { return {text.empty() ? "+OK\r\n" : "+OK " + text + "\r\n"}; }
+
+// Dovecot's argument rules and texts, so that a session reads the same on
+// both servers: a number is leading digits; what follows them, and any
+// further argument, is "noise". rest is what a message quotes after the
+// number: the text after the digits, then " " and each further argument.
+std::optional<unsigned long long> number(const Command& cmd, size_t index, const char* what, const char* too_large,
+                                         unsigned long long max, Reply& error) {
+  std::string arg = index < cmd.args.size() ? cmd.args[index] : "";
+  size_t digits = 0;
+  unsigned long long n = 0;
+  bool overflow = false;
+  while (digits < arg.size() && arg[digits] >= '0' && arg[digits] <= '9') {
+    overflow = overflow || n > (~0ull - 9) / 10;
+    n = n * 10 + static_cast<unsigned>(arg[digits++] - '0');
+  }
+  std::string rest = arg.substr(digits);
+  for (size_t i = index + 1; i < cmd.args.size(); ++i) rest += " " + cmd.args[i];
+  if (digits == 0) {
+    error = err(std::string("Invalid ") + what + ": " + str::sanitize(arg, 40));
+    return std::nullopt;
+  }
+  if (overflow || n > max) {
+    error = err(std::string(too_large) + str::sanitize(arg.substr(digits), 40));
+    return std::nullopt;
+  }
+  // Only TOP's message number may be followed by something (its size).
+  bool more_expected = cmd.verb == "TOP" && index == 0;
+  if (!rest.empty() && !(more_expected && rest[0] == ' ')) {
+    error = err(std::string("Noise after ") + what + ": " + str::sanitize(rest, 80));
+    return std::nullopt;
+  }
+  if (more_expected && index + 1 >= cmd.args.size()) {  // "TOP 1": Dovecot's words for it
+    error = err(std::string("Noise after ") + what + ": ");
+    return std::nullopt;
+  }
+  return n;
+}
 
 }  // namespace
 
@@ -28,13 +67,10 @@ uint64_t Transaction::live_size() const {
   return total;
 }
 
-std::optional<size_t> Transaction::message(const std::string& arg, Reply& error) const {
-  auto n = str::to_uint(arg);
-  if (!n || *n == 0) {
-    error = err("Invalid message number: " + str::sanitize(arg, 40));
-    return std::nullopt;
-  }
-  if (*n > deleted_.size()) {
+std::optional<size_t> Transaction::message(const Command& cmd, Reply& error) const {
+  auto n = number(cmd, 0, "message number", "Message number too large: ", UINT_MAX, error);
+  if (!n) return std::nullopt;
+  if (*n == 0 || *n > deleted_.size()) {
     error = err("There's no message " + std::to_string(*n) + ".");
     return std::nullopt;
   }
@@ -48,24 +84,23 @@ std::optional<size_t> Transaction::message(const std::string& arg, Reply& error)
 
 Reply Transaction::handle(const Command& cmd) {
   const std::string& v = cmd.verb;
-  if (v == "STAT" && cmd.args.empty()) return ok(std::to_string(live_count()) + " " + std::to_string(live_size()));
-  if (v == "LIST" && cmd.args.size() <= 1) return list(cmd);
-  if (v == "UIDL" && cmd.args.size() <= 1) return uidl(cmd);
-  if (v == "RETR" && cmd.args.size() == 1) return retr(cmd);
-  if (v == "TOP" && cmd.args.size() == 2) return top(cmd);
-  if (v == "DELE" && cmd.args.size() == 1) return dele(cmd);
-  if (v == "NOOP" && cmd.args.empty()) return ok("");
-  if (v == "RSET" && cmd.args.empty()) return rset();
+  // Arguments of commands that take none are ignored, as Dovecot does.
+  if (v == "STAT") return ok(std::to_string(live_count()) + " " + std::to_string(live_size()));
+  if (v == "LIST") return list(cmd);
+  if (v == "UIDL") return uidl(cmd);
+  if (v == "RETR") return retr(cmd);
+  if (v == "TOP") return top(cmd);
+  if (v == "DELE") return dele(cmd);
+  if (v == "NOOP") return ok("");
+  if (v == "RSET") return rset();
   if (v == "QUIT") return quit();
-  for (const char* known : {"STAT", "LIST", "UIDL", "RETR", "TOP", "DELE", "NOOP", "RSET"})
-    if (v == known) return err("Wrong number of arguments.");
   return err("Unknown command: " + v);
 }
 
 Reply Transaction::list(const Command& cmd) const {
   Reply r;
   if (!cmd.args.empty()) {
-    auto i = message(cmd.args[0], r);
+    auto i = message(cmd, r);
     if (!i) return r;
     return ok(std::to_string(*i + 1) + " " + std::to_string(drop_.size(*i)));
   }
@@ -79,7 +114,7 @@ Reply Transaction::list(const Command& cmd) const {
 Reply Transaction::uidl(const Command& cmd) const {
   Reply r;
   if (!cmd.args.empty()) {
-    auto i = message(cmd.args[0], r);
+    auto i = message(cmd, r);
     if (!i) return r;
     return ok(std::to_string(*i + 1) + " " + drop_.uidl(*i));
   }
@@ -92,7 +127,7 @@ Reply Transaction::uidl(const Command& cmd) const {
 
 Reply Transaction::retr(const Command& cmd) {
   Reply r;
-  auto i = message(cmd.args[0], r);
+  auto i = message(cmd, r);
   if (!i) return r;
   retrieved_[*i] = true;
   r = ok(std::to_string(drop_.size(*i)) + " octets");
@@ -102,10 +137,10 @@ Reply Transaction::retr(const Command& cmd) {
 
 Reply Transaction::top(const Command& cmd) {
   Reply r;
-  auto i = message(cmd.args[0], r);
+  auto i = message(cmd, r);
   if (!i) return r;
-  auto lines = str::to_uint(cmd.args[1]);
-  if (!lines) return err("Invalid number of lines: " + str::sanitize(cmd.args[1], 40));
+  auto lines = number(cmd, 1, "size", "Size too large: ", ~0ull, r);
+  if (!lines) return r;
   r = ok("");
   r.stream = *i;
   // More lines than any message has is the same as the whole body.
@@ -115,7 +150,7 @@ Reply Transaction::top(const Command& cmd) {
 
 Reply Transaction::dele(const Command& cmd) {
   Reply r;
-  auto i = message(cmd.args[0], r);
+  auto i = message(cmd, r);
   if (!i) return r;
   deleted_[*i] = true;
   return ok("Marked to be deleted.");

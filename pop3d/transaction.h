@@ -23,7 +23,7 @@ struct Reply {
 class Transaction {
  public:
   explicit Transaction(Maildrop& drop);
-  // Handles one command; unknown verbs get "-ERR Unknown command".
+  // Handles one command; unknown verbs get "-ERR Unknown command: VERB".
   Reply handle(const Command& cmd);
   // Counts for the login greeting and STAT: undeleted messages and octets.
   size_t live_count() const;
@@ -33,8 +33,9 @@ class Transaction {
   size_t deleted_count() const;
 
  private:
-  // The 0-based index for a message-number argument, or the error reply.
-  std::optional<size_t> message(const std::string& arg, Reply& error) const;
+  // The 0-based index for the message-number argument (the first), or the
+  // error reply in Dovecot's words.
+  std::optional<size_t> message(const Command& cmd, Reply& error) const;
   Reply list(const Command& cmd) const;
   Reply uidl(const Command& cmd) const;
   Reply retr(const Command& cmd);

@@ -58,7 +58,7 @@ TEST_CASE("pop3 transaction: STAT, LIST and UIDL", "[pop3d][transaction]") {
   CHECK(uidl.rfind("+OK\r\n1 00000001", 0) == 0);
   CHECK(run(t, "UIDL 3").text.rfind("+OK 3 00000003", 0) == 0);
   CHECK(run(t, "NOOP").text == "+OK\r\n");
-  CHECK(run(t, "STAT 1").text == "-ERR Wrong number of arguments.\r\n");
+  CHECK(run(t, "STAT 1").text.rfind("+OK ", 0) == 0);  // ignored, as Dovecot does
   CHECK(run(t, "XTND").text == "-ERR Unknown command: XTND\r\n");
 
   SECTION("UIDLs are the same in the next session") {
@@ -80,8 +80,18 @@ TEST_CASE("pop3 transaction: RETR and TOP name the message to stream", "[pop3d][
   r = run(t, "TOP 1 0");
   CHECK(r.text == "+OK\r\n");
   CHECK(r.top_lines == 0);
-  CHECK(run(t, "TOP 1 x").text == "-ERR Invalid number of lines: x\r\n");
-  CHECK(run(t, "TOP 1").text == "-ERR Wrong number of arguments.\r\n");
+  // Dovecot's texts for bad arguments (t/integration/pop3_dovecot_transcript.py
+  // compares whole sessions with Dovecot's).
+  CHECK(run(t, "TOP 1 x").text == "-ERR Invalid size: x\r\n");
+  CHECK(run(t, "TOP 1 2x").text == "-ERR Noise after size: x\r\n");
+  CHECK(run(t, "TOP 1").text == "-ERR Noise after message number: \r\n");
+  CHECK(run(t, "TOP").text == "-ERR Invalid message number: \r\n");
+  CHECK(run(t, "RETR").text == "-ERR Invalid message number: \r\n");
+  CHECK(run(t, "RETR 1x").text == "-ERR Noise after message number: x\r\n");
+  CHECK(run(t, "RETR 1 2").text == "-ERR Noise after message number:  2\r\n");
+  CHECK(run(t, "RETR 0").text == "-ERR There's no message 0.\r\n");
+  CHECK(run(t, "RETR 4294967296").text == "-ERR Message number too large: \r\n");
+  CHECK(run(t, "TOP 1 99999999999999999999999").text == "-ERR Size too large: \r\n");
 }
 
 TEST_CASE("pop3 transaction: deletions happen only at QUIT", "[pop3d][transaction]") {
