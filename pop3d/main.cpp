@@ -12,9 +12,10 @@
 // SEE ALSO  master(8), authd(8), local(8), main.cf(5)
 #include "lib/daemon/daemon.h"
 #include "pop3d/serve.h"
+#include "pop3d/settings.h"
 
 int main(int argc, char** argv) {
   return buzon::daemon::run(argc, argv, {.name = "pop3d",
-                                         .pre_jail = buzon::pop3d::pre_jail,  // root: queue_directory, TLS key
-                                         .serve = buzon::pop3d::serve});      // unprivileged
+                                         .pre_jail = buzon::pop3d::load_settings_as_root,  // root: queue_directory, TLS key
+                                         .serve = buzon::pop3d::serve});  // unprivileged
 }

@@ -15,10 +15,6 @@
 namespace buzon::pop3d {
 namespace {
 
-// Built by pre_jail (as root), used by serve.
-std::optional<Settings> g_settings;
-Error g_error;
-
 std::string numeric(const sockaddr_storage& ss, socklen_t len) {
   char host[NI_MAXHOST];
   if (::getnameinfo(reinterpret_cast<const sockaddr*>(&ss), len, host, sizeof host, nullptr, 0, NI_NUMERICHOST) != 0)
@@ -37,20 +33,8 @@ bool is_local(const std::string& rip, const std::string& lip) {
 
 }  // namespace
 
-Status pre_jail(daemon::Context& ctx) {
-  std::string dir = ctx.cf.get("queue_directory");
-  if (::chdir(dir.c_str()) < 0) return sys_error("chdir " + dir);
-  auto s = load_settings(ctx.cf);
-  if (!s) return s.error();
-  g_settings = std::move(*s);
-  return {};
-}
-
 int serve(daemon::Context& ctx) {
-  if (!g_settings) log::fatal("pop3d: settings were not loaded");
-  Settings settings = std::move(*g_settings);
-  g_settings.reset();
-  settings.cf = &ctx.cf;
+  Settings settings = take_loaded_settings(ctx, "pop3d");
 
   event::Loop loop;
   std::unordered_map<Connection*, std::unique_ptr<Connection>> connections;

@@ -5,10 +5,6 @@
 
 namespace buzon::pop3d {
 
-// As root, before the drop to mail_owner: enter queue_directory (authd's
-// socket is relative to it) and load the TLS key, often readable by root
-// only.
-Status pre_jail(daemon::Context& ctx);
 // Serves POP3 clients on ctx.listen until master says stop.
 int serve(daemon::Context& ctx);
 

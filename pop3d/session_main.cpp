@@ -10,10 +10,11 @@
 // SEE ALSO  pop3d(8), authd(8), master(8), main.cf(5)
 #include "lib/daemon/daemon.h"
 #include "pop3d/session_serve.h"
+#include "pop3d/settings.h"
 
 int main(int argc, char** argv) {
   return buzon::daemon::run(argc, argv, {.name = "pop3-session",
-                                         .pre_jail = buzon::pop3d::session_pre_jail,
+                                         .pre_jail = buzon::pop3d::load_settings_as_root,
                                          .serve = buzon::pop3d::session_serve,
                                          .keep_root = true});  // setuid per session
 }

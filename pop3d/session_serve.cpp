@@ -21,8 +21,6 @@ namespace {
 constexpr std::chrono::milliseconds kHandoffTimeout{10000};
 constexpr std::chrono::milliseconds kAuthdTimeout{10000};
 
-std::optional<Settings> g_settings;
-
 struct Account {
   std::string user, home;
   uid_t uid = 0;
@@ -93,20 +91,8 @@ int serve_one(const Settings& base, Fd channel) {
 
 }  // namespace
 
-Status session_pre_jail(daemon::Context& ctx) {
-  std::string dir = ctx.cf.get("queue_directory");
-  if (::chdir(dir.c_str()) < 0) return sys_error("chdir " + dir);
-  auto s = load_settings(ctx.cf);
-  if (!s) return s.error();
-  g_settings = std::move(*s);
-  return {};
-}
-
 int session_serve(daemon::Context& ctx) {
-  if (!g_settings) log::fatal("pop3-session: settings were not loaded");
-  Settings settings = std::move(*g_settings);
-  g_settings.reset();
-  settings.cf = &ctx.cf;
+  Settings settings = take_loaded_settings(ctx, "pop3-session");
   // Children are not waited for one by one: the kernel reaps them.
   ::signal(SIGCHLD, SIG_IGN);
 

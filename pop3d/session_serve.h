@@ -9,8 +9,6 @@
 
 namespace buzon::pop3d {
 
-// As root: enter queue_directory (authd's socket is relative to it).
-Status session_pre_jail(daemon::Context& ctx);
 // Accepts hand-offs on ctx.listen; one child process per session.
 int session_serve(daemon::Context& ctx);
 

@@ -1,10 +1,14 @@
 #include "pop3d/settings.h"
 
+#include <unistd.h>
+
 #include <limits>
+#include <optional>
 
 #include "lib/auth/mechanisms.h"
 #include "lib/config/config.h"
 #include "lib/core/strings.h"
+#include "lib/daemon/daemon.h"
 #include "lib/log/log.h"
 #include "lib/mailbox/location.h"
 
@@ -76,6 +80,27 @@ Result<Settings> load_settings(const config::MainCf& cf) {
     if (auto parsed = mailbox::parse_location(loc); !parsed) return parsed.error();
   s.mechanisms = auth::cached_mechanisms(s.auth_path, /*keep_apop=*/true);
   if (std::string host(str::trim(cf.get("myhostname"))); !host.empty()) s.hostname = host;
+  return s;
+}
+
+namespace {
+std::optional<Settings> g_loaded;  // from load_settings_as_root to take_loaded_settings
+}  // namespace
+
+Status load_settings_as_root(daemon::Context& ctx) {
+  std::string dir = ctx.cf.get("queue_directory");
+  if (::chdir(dir.c_str()) < 0) return sys_error("chdir " + dir);
+  auto s = load_settings(ctx.cf);
+  if (!s) return s.error();
+  g_loaded = std::move(*s);
+  return {};
+}
+
+Settings take_loaded_settings(daemon::Context& ctx, const char* program) {
+  if (!g_loaded) log::fatal(std::string(program) + ": settings were not loaded");
+  Settings s = std::move(*g_loaded);
+  g_loaded.reset();
+  s.cf = &ctx.cf;
   return s;
 }
 

@@ -15,6 +15,7 @@
 #include "pop3d/login.h"
 
 namespace buzon::config { class MainCf; }
+namespace buzon::daemon { struct Context; }
 
 namespace buzon::pop3d {
 
@@ -47,6 +48,13 @@ constexpr std::chrono::milliseconds kOpenRetryDelay{250};
 // wanted without a certificate, an unreadable certificate or key, a bad
 // mail_location syntax.
 Result<Settings> load_settings(const config::MainCf& cf);
+
+// pre_jail of pop3d and pop3-session, as root before the drop: enter
+// queue_directory (authd's socket is relative to it) and load the
+// settings, whose TLS key is often readable by root only. serve then takes
+// them with take_loaded_settings(), which is fatal when none were loaded.
+Status load_settings_as_root(daemon::Context& ctx);
+Settings take_loaded_settings(daemon::Context& ctx, const char* program);
 
 // Dovecot's "ssl_cert = </path": the file named after '<'. A bare absolute
 // path is accepted too; inline PEM is not (an error).
