@@ -208,19 +208,26 @@ void Scheduler::load(const std::string& id) {
     std::string dsn, reason;
   };
   std::vector<Settled> settled;  // by qmgr itself: error, retry, discard, lookup failures
+  const std::string filter = m->env.attr("content_filter");
   for (size_t i = 0; i < m->env.recipients.size(); ++i) {
     if (m->env.recipients[i].done) continue;
     Job j;
     j.msg = m;
     j.rcpt = i;
     const std::string& rcpt = m->env.recipients[i].address;
-    auto r = router_.route(rcpt);
+    auto r = filter.empty() ? router_.route(rcpt) : Result<Route>(router_.filter_route(filter, rcpt));
     if (!r) {
       log::warning(id + ": " + r.error().message);
       settled.push_back({j, 4, "4.3.0", "transport table lookup failure"});
       continue;
     }
     j.route = std::move(*r);
+    if (!valid_transport_name(j.route.transport)) {
+      // It names a socket under private/: never a path of another kind.
+      log::warning(id + ": bad transport name \"" + str::sanitize(j.route.transport, 100) + "\" for " + rcpt);
+      settled.push_back({j, 4, "4.3.5", "mail transport unavailable"});
+      continue;
+    }
     if (is_pseudo_transport(j.route.transport)) {
       PseudoReply p = pseudo_reply(j.route);
       settled.push_back({j, p.status, p.dsn, p.reason});

@@ -67,7 +67,17 @@ TransportRules TransportRules::from(const config::MainCf& cf) {
   r.virtual_alias_domains = cf.get_list("virtual_alias_domains");
   r.virtual_mailbox_domains = cf.get_list("virtual_mailbox_domains");
   r.virtual_transport = cf.get("virtual_transport");
+  r.default_filter_nexthop = cf.get("default_filter_nexthop");
   return r;
+}
+
+bool valid_transport_name(std::string_view name) {
+  if (name.empty() || name.front() == '.' || name.size() > 100) return false;
+  for (char c : name)
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+          c == '.'))
+      return false;
+  return true;
 }
 
 std::string domain_of(std::string_view address) {
@@ -147,6 +157,13 @@ Route Router::class_default(std::string_view recipient) const {
   bool relay = in_domain_list(domain, rules_.relay_domains, rules_.relay_parent_matches);
   Route r = split_transport(relay ? rules_.relay_transport : rules_.default_transport);
   if (r.nexthop.empty()) r.nexthop = domain;
+  return r;
+}
+
+Route Router::filter_route(std::string_view filter, std::string_view recipient) const {
+  Route r = split_transport(filter);
+  if (r.nexthop.empty()) r.nexthop = rules_.default_filter_nexthop;
+  if (r.nexthop.empty()) r.nexthop = domain_of(recipient);
   return r;
 }
 

@@ -61,6 +61,7 @@ struct TransportRules {
   std::vector<std::string> virtual_mailbox_domains;  // names or "type:name" tables
   std::string virtual_transport = "virtual";
   bool maps_parent_matches = false;         // transport_maps in parent_domain_matches_subdomains
+  std::string default_filter_nexthop;       // for a content filter without a next hop
 
   static TransportRules from(const config::MainCf& cf);
 };
@@ -90,12 +91,21 @@ struct PseudoReply {
 bool is_pseudo_transport(std::string_view transport);
 PseudoReply pseudo_reply(const Route& r);
 
+// True when a transport name can name a service socket private/<name>:
+// letters, digits, '-', '_' and '.', not starting with '.'.
+bool valid_transport_name(std::string_view name);
+
 class Router {
  public:
   explicit Router(TransportRules rules) : rules_(std::move(rules)) {}
   // Errors: a transport_maps table that cannot be opened or read (the
   // caller defers the recipient, as Postfix does).
   Result<Route> route(std::string_view recipient);
+  // A message with a content filter (its content_filter attribute: FILTER
+  // or the content_filter parameter) goes there for every recipient,
+  // whatever the tables say (Postfix's qmgr): the filter's transport, and
+  // its next hop, else default_filter_nexthop, else the recipient domain.
+  Route filter_route(std::string_view filter, std::string_view recipient) const;
   // The class default alone, without transport_maps and virtual domains.
   Route class_default(std::string_view recipient) const;
   const TransportRules& rules() const { return rules_; }

@@ -202,12 +202,7 @@ void Session::cmd_rcpt(std::string_view arg) {
   // The same recipient twice in one transaction is delivered once (Postfix
   // does this in cleanup); the client still gets its 250.
   if (mail_->seen.insert(v.deliver_to).second) {
-    queue::RecipientDsn dsn{params.value.notify, params.value.orcpt};
-    if (auto st = mail_->writer->recipient(v.deliver_to, v.original, dsn); !st) {
-      queue_error(st.error());
-      reset_transaction();  // the file is unusable; the client starts over
-      return reply("451 4.3.0 Error: queue file write error");
-    }
+    mail_->to_write.push_back({v.deliver_to, v.original, {params.value.notify, params.value.orcpt}});
     mail_->recipients.push_back(v.original.empty() ? v.deliver_to : v.original);
   }
   ++mail_->accepted;

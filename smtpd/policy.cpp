@@ -174,43 +174,43 @@ Verdict check_sender(const Policy& p, const Facts& f) { return evaluate(p.sender
 Verdict check_data(const Policy& p, const Facts& f) { return evaluate(p.data, Stage::Data, f, p.params); }
 
 Verdict check_rcpt(const Policy& p, const Facts& f) {
+  // Log lines and message actions of every list run count, also when a
+  // later list rejects (Postfix acts on a HOLD or FILTER at once).
   Verdict acc;
+  auto with_acc = [&acc](Verdict v) {
+    v.notes = std::move(acc.notes);
+    v.actions = std::move(acc.actions);
+    return v;
+  };
   // DEFER_IF_PERMIT found by the client list still defers a recipient
   // that the recipient list permits (Postfix keeps them per command).
   Deferrals d;
   auto run = [&](const std::vector<Step>& list, Stage stage) {
     Verdict v = evaluate_list(list, stage, f, p.params, d);
     for (auto& n : v.notes) acc.notes.push_back(std::move(n));
+    for (auto& a : v.actions) acc.actions.push_back(std::move(a));
     v.notes.clear();
+    v.actions.clear();
     return v;
   };
   if (p.delay_reject) {
     for (auto [list, stage] : {std::pair{&p.client, Stage::Client}, std::pair{&p.helo, Stage::Helo},
                                std::pair{&p.sender, Stage::Sender}}) {
       Verdict v = run(*list, stage);
-      if (v.kind == Verdict::Reject) {
-        v.notes = std::move(acc.notes);
-        return v;
-      }
+      if (v.kind == Verdict::Reject) return with_acc(std::move(v));
     }
   }
   for (const auto* list : {&p.relay, &p.recipient}) {
     Verdict v = run(*list, Stage::Recipient);
-    if (v.kind == Verdict::Reject) {
-      v.notes = std::move(acc.notes);
-      return v;
-    }
+    if (v.kind == Verdict::Reject) return with_acc(std::move(v));
   }
   if (p.reject_unlisted_recipient && f.recipient && !f.recipient_known) {
     Step unlisted;
     unlisted.what = Restriction::RejectUnlistedRecipient;
     Verdict v = run({unlisted}, Stage::Recipient);
-    v.notes = std::move(acc.notes);
-    return settle(std::move(v), d);
+    return settle(with_acc(std::move(v)), d);
   }
-  Verdict ok;
-  ok.notes = std::move(acc.notes);
-  return settle(std::move(ok), d);
+  return settle(with_acc(Verdict{}), d);
 }
 
 }  // namespace buzon::smtpd

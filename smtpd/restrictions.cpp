@@ -119,6 +119,28 @@ Verdict config_error(std::string warning) {
   return v;
 }
 
+// "Name: text" as PREPEND needs it: a field name of printable ASCII
+// without ':' (RFC 5322 section 2.2), a colon, no control characters, and
+// short enough to be one header line.
+bool is_header_line(std::string_view s) {
+  size_t colon = s.find(':');
+  if (colon == 0 || colon == std::string_view::npos || s.size() > kHeaderLineMax) return false;
+  for (size_t i = 0; i < colon; ++i)
+    if (s[i] <= ' ' || s[i] > '~') return false;
+  for (char c : s)
+    if ((static_cast<unsigned char>(c) < ' ' && c != '\t') || c == 0x7f) return false;
+  return true;
+}
+
+// A FILTER value: one word of printable ASCII (it goes into the queue
+// file and the logs).
+bool printable_word(std::string_view s) {
+  if (s.empty() || s.size() > kFilterMax) return false;
+  for (char c : s)
+    if (c <= ' ' || c > '~') return false;
+  return true;
+}
+
 // ---- host names
 
 bool all_digits(std::string_view s) {
@@ -230,11 +252,13 @@ class Evaluator {
 
   void take_notes(Verdict& v) {
     for (auto& n : v.notes) notes_.push_back(std::move(n));
+    for (auto& a : v.actions) actions_.push_back(std::move(a));
     v.notes.clear();
+    v.actions.clear();
   }
   Verdict finish(Verdict v) {
-    v.notes = std::move(notes_);
-    notes_.clear();
+    v.notes = std::exchange(notes_, {});
+    v.actions = std::exchange(actions_, {});
     return v;
   }
 
@@ -434,14 +458,16 @@ class Evaluator {
     }
     if (word == "hold" || word == "discard") {
       // The whole message goes to the hold queue, or is accepted and
-      // dropped (the session acts on the note). DISCARD ends the list like
-      // OK; HOLD goes on, as in Postfix.
+      // dropped. DISCARD ends the list like OK; HOLD goes on, as in Postfix.
       std::string what = text.empty() ? std::string(word == "hold" ? "triggers HOLD action" : "triggers DISCARD action")
                                       : std::string(text);
       Verdict v = word == "discard" ? permit() : Verdict{};
       v.notes.push_back({word, "<" + subj.name + ">: " + std::string(subj.cls) + " " + what});
+      v.actions.push_back({word, ""});
       return v;
     }
+    if (word == "filter" || word == "redirect" || word == "bcc" || word == "prepend")
+      return message_action(s, word, value, text, subj);
     if (all_digits(word)) {
       // access(5): an all-numerical result is OK (for compatibility with
       // tables that hold counters); "4NN text" and "5NN text" reply.
@@ -459,10 +485,6 @@ class Evaluator {
       }
       return reject_with(reply_line(code, dsn, rejected(subj, text)));
     }
-    static constexpr std::string_view kUnsupported[] = {"filter", "redirect", "prepend", "bcc", "info"};
-    for (auto u : kUnsupported)
-      if (word == u)
-        return config_error(s.table->spec() + ": unsupported access action: " + str::sanitize(value.substr(0, sp), 40));
     // Anything else is a restriction list (Postfix allows restriction
     // names as access results).
     if (depth + 1 >= kNestMax) return config_error(s.table->spec() + ": restrictions nested too deeply");
@@ -472,11 +494,43 @@ class Evaluator {
     return inner.list(*steps, depth + 1);
   }
 
+  // FILTER, REDIRECT, BCC and PREPEND (access(5)): they change what
+  // happens to the message and never decide the command (DUNNO). A value
+  // that cannot work is logged and ignored, as Postfix does.
+  Verdict message_action(const Step& s, const std::string& word, std::string_view value, std::string_view text,
+                         const Subject& subj) {
+    Verdict v;
+    auto ignored = [&](std::string_view needs) {
+      v.notes.push_back({"warning", "access table " + s.table->spec() + " entry \"" + str::sanitize(value, 200) +
+                                        "\" requires " + std::string(needs)});
+      return v;
+    };
+    if (word == "prepend") {
+      if (!is_header_line(text)) return ignored("header: text");
+      v.actions.push_back({word, std::string(text)});
+      return v;
+    }
+    std::string target(text);
+    if (word == "filter") {
+      if (text.find(':') == std::string_view::npos || !printable_word(text)) return ignored("transport:destination");
+    } else {
+      // The address becomes an envelope recipient: it must be one.
+      auto a = address::parse_mailbox(text);
+      if (!a || a->domain.empty()) return ignored("user@domain target");
+      target = a->text();
+    }
+    std::string upper = word == "filter" ? "FILTER" : word == "redirect" ? "REDIRECT" : "BCC";
+    v.notes.push_back({word, "<" + subj.name + ">: " + std::string(subj.cls) + " triggers " + upper + " " + target});
+    v.actions.push_back({word, std::move(target)});
+    return v;
+  }
+
   Stage stage_;
   const Facts& f_;
   const RestrictionParams& p_;
   Deferrals& d_;
   std::vector<std::pair<std::string, std::string>> notes_;
+  std::vector<std::pair<std::string, std::string>> actions_;
 };
 
 }  // namespace

@@ -8,12 +8,14 @@
 //   554 5.7.1 <x@elsewhere>: Relay access denied
 //   504 5.5.2 <foo>: Helo command rejected: need fully-qualified hostname
 //   554 5.7.1 <unknown[192.0.2.1]>: Client host rejected: Access denied
-// An unknown restriction, an unsupported access table action or a table
-// that cannot be read answers "451 4.3.5 Server configuration error" and
-// logs a warning, as Postfix does at run time.
+// An unknown restriction or a table that cannot be read answers "451 4.3.5
+// Server configuration error" and logs a warning, as Postfix does at run
+// time; a FILTER, REDIRECT, BCC or PREPEND without a usable value is
+// logged and ignored (DUNNO), as in Postfix.
 //
 // LIMITS  kNestMax levels of restriction names used as access table
-//         results; kListMax steps per list.
+//         results; kListMax steps per list; a PREPEND header of at most
+//         kHeaderLineMax bytes; a FILTER value of at most kFilterMax.
 #pragma once
 #include <memory>
 #include <optional>
@@ -25,7 +27,6 @@
 #include "lib/core/result.h"
 #include "lib/map/map.h"
 #include "lib/net/ip.h"
-#include "lib/map/map.h"
 #include "smtpd/dns_status.h"
 #include "smtpd/resolve.h"
 
@@ -33,6 +34,8 @@ namespace buzon::smtpd {
 
 constexpr int kNestMax = 8;
 constexpr size_t kListMax = 256;
+constexpr size_t kHeaderLineMax = 998;  // RFC 5322 section 2.1.1
+constexpr size_t kFilterMax = 1000;
 
 enum class Restriction {
   Permit,
@@ -138,8 +141,15 @@ struct Verdict {
   //   {"warn", "text"}                   (access table WARN)
   //   {"hold", "<x>: Class triggers HOLD action"}      (access table HOLD)
   //   {"discard", "<x>: Class triggers DISCARD action"} (access table DISCARD)
+  //   {"filter", "<x>: Class triggers FILTER smtp:[127.0.0.1]:10025"}
+  //   {"redirect", "<x>: Class triggers REDIRECT a@b"}, {"bcc", ...}
   //   {"warning", "unknown smtpd restriction: \"x\""} (plain warning)
   std::vector<std::pair<std::string, std::string>> notes;
+  // What access(5) asks to do with the whole message, in the order found:
+  // {"hold", ""}, {"discard", ""}, {"filter", "transport:destination"},
+  // {"redirect", "user@domain"}, {"bcc", "user@domain"},
+  // {"prepend", "Header: text"}. The session applies them (session.h).
+  std::vector<std::pair<std::string, std::string>> actions;
 };
 
 // DEFER_IF_PERMIT and DEFER_IF_REJECT (access(5)) and the

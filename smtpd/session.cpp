@@ -352,7 +352,9 @@ Status Session::start_content(bool chunked) {
   if (!sasl_user_.empty() && s_.security.authenticated_header) ti.auth_user = sasl_user_;
   ti.queue_id = t.writer->id();
   if (t.recipients.size() == 1) ti.for_rcpt = t.recipients.front();
-  Status st = t.writer->begin_content();
+  Status st = write_recipient_records();
+  if (st) st = t.writer->begin_content();
+  if (st) st = write_prepended_headers();
   if (st) st = t.writer->append(received_header(ti, now));
   if (!st) {
     queue_error(st.error());

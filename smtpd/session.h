@@ -19,8 +19,9 @@
 //    error too; delivering a message resets that count as well.
 //
 // Queue file: created at the first accepted RCPT (its ID names the
-// transaction in the log from then on), sender and client attributes and
-// recipients written as they are accepted, content streamed during DATA,
+// transaction in the log from then on) with the sender and client
+// attributes; the recipients are written when the content starts, after
+// the last restriction that may REDIRECT or BCC; content streamed during DATA,
 // committed (fsync + rename + fsync of incoming/) before "250 2.0.0 Ok:
 // queued as ID". The commit is the connection's job (it runs off the event
 // loop, lib/queue/commit_pool.h): the Session hands the Writer out in
@@ -155,6 +156,18 @@ class Session {
     // Access table HOLD and DISCARD (access(5)): the whole message goes to
     // the hold queue, or is answered 250 and dropped.
     enum class Disposition { Queue, Hold, Discard } disposition = Disposition::Queue;
+    // The other access(5) message actions (session_actions.cpp).
+    std::string filter;                // FILTER transport:destination; the last one wins
+    std::string redirect;              // REDIRECT: replaces every recipient; the last one wins
+    std::vector<std::string> bcc;      // BCC: one more recipient each, without DSN
+    std::vector<std::string> prepend;  // PREPEND: header lines above our Received:
+    // The accepted recipients, written to the queue file when the content
+    // starts: a REDIRECT or BCC may come as late as the DATA command.
+    struct Recipient {
+      std::string address, original;
+      queue::RecipientDsn dsn;
+    };
+    std::vector<Recipient> to_write;
   };
   // The BDAT chunk being read (RFC 3030): its bytes are content, or are
   // discarded when the chunk is refused (the reply is sent once the chunk
@@ -183,6 +196,13 @@ class Session {
   void too_long();
   void check_error_limit();
   void write_sender_records();
+  // session_actions.cpp: applies the message actions of an access table
+  // (restrictions.h Verdict::actions), and writes what they changed when
+  // the content starts: the recipients, the content_filter attribute and
+  // the PREPEND headers.
+  void apply_action(std::string_view kind, const std::string& value);
+  Status write_recipient_records();
+  Status write_prepended_headers();
   void end_data(bool chunked = false);
   void finish_message(Status committed);
   void take_chunk_bytes(std::string_view bytes);

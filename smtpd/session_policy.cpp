@@ -39,19 +39,12 @@ void Session::log_verdict(std::string_view stage, const Verdict& v, std::string_
       log::warning(text);
       continue;
     }
-    if (kind == "hold" || kind == "discard") {
-      // Before MAIL FROM (smtpd_delay_reject = no) there is no message to
-      // act on; Postfix says so too.
-      if (!mail_) {
-        log::warning("access table action " + std::string(kind == "hold" ? "HOLD" : "DISCARD") +
-                     " is unavailable before MAIL FROM: " + text);
-        continue;
-      }
-      auto d = kind == "hold" ? Transaction::Disposition::Hold : Transaction::Disposition::Discard;
-      mail_->disposition = std::max(mail_->disposition, d);  // DISCARD wins
-    }
+    // A message action without a message is logged by apply_action().
+    bool message_action = kind != "warn" && kind != "reject_warning";
+    if (message_action && !mail_) continue;
     log_reject(stage, text, rcpt, kind);
   }
+  for (const auto& [kind, value] : v.actions) apply_action(kind, value);
   if (v.kind == Verdict::Reject) log_reject(stage, v.reply, rcpt);
 }
 

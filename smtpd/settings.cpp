@@ -70,6 +70,9 @@ Result<Settings> load_settings(const config::MainCf& cf) {
                    " (expected permit_inet_interfaces, permit_mynetworks, permit_sasl_authenticated or static:all)"};
   }
   s.always_add_headers = cf.get_bool("always_add_missing_headers");
+  s.content_filter = std::string(str::trim(cf.get("content_filter")));
+  if (s.content_filter.find_first_of(" \t") != std::string::npos)
+    return Error{"content_filter: expected transport:destination, got " + str::sanitize(s.content_filter)};
 
   std::string mode = str::lower(cf.get("smtpd_forbid_bare_newline"));
   if (mode == "normalize" || mode == "yes") {

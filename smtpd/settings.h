@@ -63,6 +63,7 @@ struct Settings {
   std::vector<std::string> drop_headers;        // message_drop_headers, lower case
   HeaderRewriteClients header_rewrite;          // local_header_rewrite_clients
   bool always_add_headers = false;              // always_add_missing_headers
+  std::string content_filter;                   // transport:destination for every message; "" none
   bool smtputf8 = true;                         // smtputf8_enable
   unsigned hard_error_limit = 20;
   unsigned soft_error_limit = 10;               // beyond it every reply is delayed by
@@ -86,7 +87,8 @@ struct Settings {
 };
 
 // Errors: a value the parameter table's type check cannot catch (an unknown
-// smtpd_forbid_bare_newline mode or local_header_rewrite_clients item),
+// smtpd_forbid_bare_newline mode or local_header_rewrite_clients item, a
+// content_filter that is not one word),
 // and those of load_policy().
 Result<Settings> load_settings(const config::MainCf& cf);
 

@@ -153,6 +153,7 @@ Writer::Writer(Writer&& o) noexcept
       fd_(std::move(o.fd_)),
       buf_(std::move(o.buf_)),
       content_size_(o.content_size_),
+      recipients_(o.recipients_),
       in_content_(o.in_content_),
       committed_(std::exchange(o.committed_, true)) {}
 
@@ -165,6 +166,7 @@ Writer& Writer::operator=(Writer&& o) noexcept {
   fd_ = std::move(o.fd_);
   buf_ = std::move(o.buf_);
   content_size_ = o.content_size_;
+  recipients_ = o.recipients_;
   in_content_ = o.in_content_;
   committed_ = std::exchange(o.committed_, true);
   return *this;
@@ -242,6 +244,10 @@ Status Writer::attr(std::string_view name, std::string_view value) {
 }
 
 Status Writer::recipient(std::string_view address, std::string_view original, const RecipientDsn& dsn) {
+  // read_envelope() calls a file with more corrupt: never write one.
+  if (recipients_ >= kRecipientsMax)
+    return Error{"queue file " + id_ + ": more than " + std::to_string(kRecipientsMax) + " recipients"};
+  ++recipients_;
   if (!original.empty())
     if (auto s = record('O', original); !s) return s;
   if (dsn.notify != 0)

@@ -113,6 +113,7 @@ class Writer {
   const std::string& id() const { return id_; }
   Status sender(std::string_view address);
   Status attr(std::string_view name, std::string_view value);
+  // Errors: the kRecipientsMax+1st recipient, besides write errors.
   Status recipient(std::string_view address, std::string_view original = {}, const RecipientDsn& dsn = {});
   Status begin_content();
   Status append(std::string_view bytes);
@@ -144,6 +145,7 @@ class Writer {
   Fd fd_;
   std::string buf_;
   unsigned long long content_size_ = 0;
+  size_t recipients_ = 0;
   bool in_content_ = false;
   bool committed_ = false;
 };

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """check_client_access, check_helo_access, check_sender_access and
 check_recipient_access with cidr:, texthash: and hash: tables, as a client
-outside mynetworks sees them (Postfix 3.7's replies and log lines). The
+outside mynetworks sees them (Postfix 3.7's replies and log lines), and the
+access(5) actions that act on the whole message. The
 client address varies over 127.0.0.0/8: Linux answers every loopback
 address, and smtplib can bind the source address."""
 import os
@@ -10,7 +11,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
-from buzon_instance import Instance, main, wait_for  # noqa: E402
+from buzon_instance import Instance, main, split_mbox, wait_for  # noqa: E402
 
 
 def write(inst, name, text):
@@ -144,6 +145,59 @@ def test_hold_and_discard():
         assert b"dropped" not in inst.read_mbox("alice")
 
 
+def test_filter_redirect_bcc_prepend():
+    # access(5) FILTER, REDIRECT, BCC and PREPEND, end to end. The filter
+    # transport is a second local(8) service, "filt": FILTER must take
+    # every recipient there, even one that transport_maps would bounce.
+    with Instance(users=("alice", "bob", "carol", "dave")) as inst:
+        senders = write(inst, "sender_access", "boss@client.example REDIRECT carol@example.test\n")
+        rcpts = write(inst, "rcpt_access", "alice@example.test PREPEND X-Access: tagged\n"
+                      "bob@example.test BCC carol@example.test\n")
+        clients = write(inst, "client_access", "127.0.0.2 FILTER filt:\n")
+        transport = write(inst, "transport", "dave@example.test error:5.1.1 not through the filter\n")
+        with open(inst.path("master.cf"), "a") as f:
+            f.write("filt      unix  -       n       n       -       -       local\n")
+        inst.run("conf", "-e", "smtpd_client_restrictions=check_client_access texthash:" + clients,
+                 "smtpd_sender_restrictions=check_sender_access texthash:" + senders,
+                 "smtpd_recipient_restrictions=check_recipient_access texthash:" + rcpts
+                 + ", reject_unlisted_recipient", "transport_maps=texthash:" + transport)
+        inst.start()
+        body = "From: %s\nSubject: %s\n\nbody\n"
+        with session(inst) as s:
+            s.sendmail("x@client.example", ["alice@example.test", "bob@example.test"], body % ("x", "tagged"))
+            s.sendmail("boss@client.example", ["alice@example.test", "bob@example.test"], body % ("boss", "redirected"))
+        with session(inst, source="127.0.0.2") as s:
+            s.sendmail("y@client.example", ["dave@example.test"], body % ("y", "filtered"))
+
+        def subjects(user):
+            return [m.split(b"\nSubject: ")[1].split(b"\n")[0].decode() for m in split_mbox(inst.read_mbox(user))]
+        wait_for("deliveries", lambda: len(subjects("carol")) == 3 and subjects("dave"), timeout=20)
+        inst.wait_queue_empty()
+        # BCC: carol gets a copy of the first message; REDIRECT: both
+        # recipients of the second become carol, one copy per original.
+        assert sorted(subjects("carol")) == ["redirected", "redirected", "tagged"], subjects("carol")
+        assert subjects("alice") == ["tagged"] and subjects("bob") == ["tagged"], (subjects("alice"), subjects("bob"))
+        # PREPEND: above smtpd's Received: header, only in the message it
+        # was found for (alice was a recipient of both).
+        tagged = split_mbox(inst.read_mbox("alice"))[0]
+        assert b"X-Access: tagged\nReceived: from client.example.org" in tagged, tagged
+        assert all(m.count(b"X-Access: tagged") == 1 for m in split_mbox(inst.read_mbox("carol")))
+        assert subjects("dave") == ["filtered"]
+        inst.stop()
+        log = inst.maillog()
+        for part in [": bcc: RCPT from unknown[127.0.0.1]: <bob@example.test>: Recipient address triggers BCC "
+                     "carol@example.test; from=<x@client.example> to=<bob@example.test> proto=ESMTP",
+                     ": redirect: RCPT from unknown[127.0.0.1]: <boss@client.example>: Sender address triggers "
+                     "REDIRECT carol@example.test; from=<boss@client.example> to=<alice@example.test>",
+                     "to=<carol@example.test>, orig_to=<alice@example.test>, relay=local,",
+                     "to=<carol@example.test>, orig_to=<bob@example.test>, relay=local,",
+                     ": filter: RCPT from unknown[127.0.0.2]: <unknown[127.0.0.2]>: Client host triggers FILTER filt:;"
+                     " from=<y@client.example> to=<dave@example.test>",
+                     "to=<dave@example.test>, relay=filt,"]:
+            assert part in log, (part, log[-4000:])
+        assert "not through the filter" not in log
+
+
 def test_bad_table_stops_smtpd_with_file_line():
     with Instance() as inst:
         clients = write(inst, "clients.cidr", "127.0.0.0/8 OK\n\n192.0.2.1/24 REJECT\n")
@@ -159,4 +213,5 @@ def test_bad_table_stops_smtpd_with_file_line():
 
 
 if __name__ == "__main__":
-    main([test_access_tables, test_hold_and_discard, test_bad_table_stops_smtpd_with_file_line])
+    main([test_access_tables, test_hold_and_discard, test_filter_redirect_bcc_prepend,
+          test_bad_table_stops_smtpd_with_file_line])

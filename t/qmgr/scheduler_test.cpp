@@ -56,10 +56,12 @@ std::string slurp(const std::string& p) {
 }
 
 std::string enqueue(const std::string& qdir, const std::vector<std::string>& rcpts,
-                    const std::string& sender = "alice@example.test") {
+                    const std::string& sender = "alice@example.test",
+                    const std::vector<std::pair<std::string, std::string>>& attrs = {}) {
   auto w = queue::Writer::create(qdir);
   REQUIRE(w);
   REQUIRE(w->sender(sender));
+  for (const auto& [k, v] : attrs) REQUIRE(w->attr(k, v));
   for (const auto& r : rcpts) REQUIRE(w->recipient(r));
   REQUIRE(w->begin_content());
   REQUIRE(w->append("Subject: test\n\nbody\n"));
@@ -584,6 +586,45 @@ TEST_CASE("scheduler: transport_maps picks agents, error, retry and discard", "[
   CHECK(slurp(queue::path(q.dir, "defer", id)) ==
         "busy@example.test\t4.2.1\tmailbox moving\n"
         "z@elsewhere.example\t4.4.1\tmail transport unavailable: no relay transport yet\n");
+}
+
+TEST_CASE("scheduler: a content filter takes every recipient, whatever the tables say", "[qmgr][scheduler][filter]") {
+  TempQueue q;
+  std::string table = q.dir + "/transport";
+  REQUIRE(file::write_atomic(table, "gone@example.test error:5.1.1 account closed\n", 0600));
+  std::string a = enqueue(q.dir, {"bob@example.test", "gone@example.test", "z@elsewhere.example"}, "alice@example.test",
+                          {{"content_filter", "slow:[127.0.0.1]:10025"}});
+  std::string b = enqueue(q.dir, {"carol@example.test"}, "alice@example.test", {{"content_filter", "slow:"}});
+  std::string bad = enqueue(q.dir, {"dave@example.test"}, "alice@example.test", {{"content_filter", "../x:y"}});
+  event::Loop loop;
+  FakeAgent local(loop, q.dir, always_sent());
+  FakeAgent slow(loop, q.dir, always_sent(), 0ms, "slow");
+  auto cfg = settings_for(q);
+  cfg.transport.transport_maps = {"texthash:" + table};
+  Scheduler s(loop, cfg);
+  s.start();
+  REQUIRE(run_until(loop, [&] { return !q.has("active", a) && !q.has("active", b) && q.has("deferred", bad); }));
+  std::vector<std::string> to_slow;
+  for (const auto& r : slow.requests)
+    to_slow.push_back(std::string(r.get("recipient").value_or("")) + " via " + std::string(r.get("nexthop").value_or("")));
+  std::sort(to_slow.begin(), to_slow.end());
+  // No next hop in the filter: the recipient domain (default_filter_nexthop empty).
+  CHECK(to_slow == std::vector<std::string>{"bob@example.test via [127.0.0.1]:10025", "carol@example.test via example.test",
+                                            "gone@example.test via [127.0.0.1]:10025",
+                                            "z@elsewhere.example via [127.0.0.1]:10025"});
+  CHECK(local.requests.empty());
+  // A transport name that is not a service name never becomes a path.
+  CHECK(slurp(queue::path(q.dir, "defer", bad)) == "dave@example.test\t4.3.5\tmail transport unavailable\n");
+
+  // default_filter_nexthop fills in a missing next hop.
+  CHECK(Router(cfg.transport).filter_route("slow:", "x@y.example") == Route{"slow", "y.example"});
+  cfg.transport.default_filter_nexthop = "[10.0.0.1]";
+  CHECK(Router(cfg.transport).filter_route("slow", "x@y.example") == Route{"slow", "[10.0.0.1]"});
+  CHECK(Router(cfg.transport).filter_route("slow:hub", "x@y.example") == Route{"slow", "hub"});
+  CHECK(valid_transport_name("smtp-amavis_2.x"));
+  CHECK_FALSE(valid_transport_name(".hidden"));
+  CHECK_FALSE(valid_transport_name("a/b"));
+  CHECK_FALSE(valid_transport_name(""));
 }
 
 TEST_CASE("scheduler: an unreadable transport table defers, never bounces", "[qmgr][scheduler][transport]") {

@@ -123,6 +123,26 @@ inline smtpd::Peer local_peer(uid_t uid = 1000, const std::string& login = "alic
   return p;
 }
 
+// A folder for table files (access tables) that outlives a Fixture's
+// parsing of main.cf.
+struct TableDir {
+  std::string path;
+  TableDir() {
+    char tmpl[] = "/tmp/buzon-tables-XXXXXX";
+    REQUIRE(::mkdtemp(tmpl) != nullptr);
+    path = tmpl;
+  }
+  ~TableDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+  std::string write(const std::string& name, std::string_view text) {
+    std::string file = path + "/" + name;
+    REQUIRE(file::write_atomic(file, text).ok());
+    return file;
+  }
+};
+
 // A client talking to one Session.
 class Client {
  public:

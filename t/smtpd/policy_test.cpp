@@ -8,9 +8,12 @@
 #include "lib/config/config.h"
 #include "lib/file/file.h"
 #include "smtpd/policy.h"
+#include "t/smtpd/fixture.h"
 
 using namespace buzon;
 using namespace buzon::smtpd;
+using smtpd_test::TableDir;
+using Pairs = std::vector<std::pair<std::string, std::string>>;
 
 namespace {
 
@@ -63,20 +66,6 @@ struct Rcpt {
 };
 
 // Table files in a temporary directory, removed at the end.
-struct TableDir {
-  std::string path;
-  TableDir() {
-    char tmpl[] = "/tmp/buzon-policy-XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~TableDir() { std::system(("rm -rf '" + path + "'").c_str()); }
-  std::string write(const std::string& name, std::string_view text) {
-    std::string file = path + "/" + name;
-    REQUIRE(file::write_atomic(file, text).ok());
-    return file;
-  }
-};
-
 // A table that remembers the keys it was asked for.
 class RecordingTable : public map::Table {
  public:
@@ -353,7 +342,6 @@ TEST_CASE("restrictions: access table lookup order (access(5))", "[policy][acces
     CHECK(act("550 plain five") == "550 5.7.1 <x@t.example>: Recipient address rejected: plain five");
     CHECK(act("551 4.1.1 mixed") == "551 5.1.1 <x@t.example>: Recipient address rejected: mixed");
     CHECK(act("FOOBAR") == "451 4.3.5 Server configuration error");
-    CHECK(act("PREPEND X-Tag: y") == "451 4.3.5 Server configuration error");  // not supported
     CHECK(act("250 odd") == "451 4.3.5 Server configuration error");
     CHECK(act("reject") == "554 5.7.1 <x@t.example>: Recipient address rejected: Access denied");  // a restriction name
     Verdict w = run(Restriction::CheckRecipientAccess, {{"t.example", "WARN watch it"}}, f).first;
@@ -370,6 +358,41 @@ TEST_CASE("restrictions: access table lookup order (access(5))", "[policy][acces
     CHECK(d.kind == Verdict::Permit);
     REQUIRE(d.notes.size() == 1);
     CHECK(d.notes[0] == std::make_pair(std::string("discard"), std::string("<x@t.example>: Recipient address spam trap")));
+    CHECK(d.actions == Pairs{{"discard", ""}});
+  }
+  SECTION("FILTER, REDIRECT, BCC and PREPEND act on the message and never decide") {
+    address::Address a = addr("x", "t.example");
+    Facts f;
+    f.recipient = &a;
+    auto one = [&](std::string value) { return run(Restriction::CheckRecipientAccess, {{"t.example", value}}, f).first; };
+    Verdict v = one("FILTER scan:[127.0.0.1]:10025");
+    CHECK(v.kind == Verdict::Dunno);
+    CHECK(v.actions == Pairs{{"filter", "scan:[127.0.0.1]:10025"}});
+    CHECK(v.notes == Pairs{{"filter", "<x@t.example>: Recipient address triggers FILTER scan:[127.0.0.1]:10025"}});
+    v = one("redirect Boss@Example.ORG");
+    CHECK(v.kind == Verdict::Dunno);
+    CHECK(v.actions == Pairs{{"redirect", "Boss@Example.ORG"}});
+    CHECK(v.notes == Pairs{{"redirect", "<x@t.example>: Recipient address triggers REDIRECT Boss@Example.ORG"}});
+    v = one("BCC archive@t.example");
+    CHECK(v.actions == Pairs{{"bcc", "archive@t.example"}});
+    CHECK(v.notes == Pairs{{"bcc", "<x@t.example>: Recipient address triggers BCC archive@t.example"}});
+    v = one("PREPEND X-Checked: by  access, twice");
+    CHECK(v.kind == Verdict::Dunno);
+    CHECK(v.actions == Pairs{{"prepend", "X-Checked: by  access, twice"}});
+    CHECK(v.notes.empty());  // Postfix does not log PREPEND
+    // Values that cannot work are logged and ignored (DUNNO), as Postfix.
+    for (std::string bad : std::vector<std::string>{"FILTER", "FILTER nocolon", "REDIRECT", "REDIRECT nobody", "BCC a b@c", "PREPEND",
+                            "PREPEND no colon here", "PREPEND :empty name", "PREPEND X Y: space in name",
+                            "PREPEND X-Long: " + std::string(kHeaderLineMax, 'y')}) {
+      INFO(bad);
+      v = one(bad);
+      CHECK(v.kind == Verdict::Dunno);
+      CHECK(v.actions.empty());
+      REQUIRE(v.notes.size() == 1);
+      CHECK(v.notes[0].first == "warning");
+      CHECK(v.notes[0].second.find("access table test:table entry") == 0);
+    }
+    CHECK(one("PREPEND X-Ok: " + std::string(kHeaderLineMax - 6, 'y')).actions.size() == 1);  // exactly the limit
   }
   SECTION("restriction names as results nest, up to a limit") {
     address::Address a = addr("x", "t.example");

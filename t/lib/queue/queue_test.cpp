@@ -208,6 +208,23 @@ TEST_CASE("queue: record length at the limit and over it", "[queue]") {
   CHECK(env.error().message.find("record too long") != std::string::npos);
 }
 
+TEST_CASE("queue: recipients per file at the limit and over it", "[queue][limits]") {
+  TempQueue q;
+  auto w = queue::Writer::create(q.dir);
+  REQUIRE(w);
+  REQUIRE(w->sender("alice@example.test"));
+  for (size_t i = 0; i < queue::kRecipientsMax; ++i) REQUIRE(w->recipient("r@example.test"));
+  auto over = w->recipient("one-too-many@example.test");
+  REQUIRE_FALSE(over);
+  CHECK(over.error().message.find("more than 100000 recipients") != std::string::npos);
+  REQUIRE(w->begin_content());
+  REQUIRE(w->commit());
+  Fd fd(::open(queue::path(q.dir, "incoming", w->id()).c_str(), O_RDONLY));
+  auto env = queue::read_envelope(fd.get(), w->id());
+  REQUIRE(env);
+  CHECK(env->recipients.size() == queue::kRecipientsMax);
+}
+
 TEST_CASE("queue: trigger_qmgr fails cleanly when nobody listens", "[queue]") {
   TempQueue q;
   CHECK_FALSE(queue::trigger_qmgr(q.dir));
