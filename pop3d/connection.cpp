@@ -3,6 +3,7 @@
 #include <event2/buffer.h>
 
 #include <openssl/rand.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -117,7 +118,18 @@ void Connection::write_cb(bufferevent*, void* self) { static_cast<Connection*>(s
 void Connection::event_cb(bufferevent*, short what, void* self) { static_cast<Connection*>(self)->on_event(what); }
 
 void Connection::write(std::string_view text) {
-  if (!text.empty()) bufferevent_write(bev_.get(), text.data(), text.size());
+  if (text.empty()) return;
+  // A plaintext socket with nothing queued sends at once: that saves the
+  // write event's two epoll_ctl calls and a turn of the loop per reply,
+  // most of a RETR's system calls. What the socket does not take now
+  // waits in the bufferevent as before, and errors are left to it (it
+  // reports them through event_cb). Under TLS the bufferevent encrypts.
+  if (!ssl_ && evbuffer_get_length(bufferevent_get_output(bev_.get())) == 0) {
+    ssize_t n = ::send(fd_.get(), text.data(), text.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n > 0) text.remove_prefix(static_cast<size_t>(n));
+    if (text.empty()) return;
+  }
+  bufferevent_write(bev_.get(), text.data(), text.size());
 }
 
 void Connection::process() {
@@ -236,8 +248,7 @@ void Connection::transaction_line(const LineInput::Line& line) {
     stream_is_top_ = r.top_lines >= 0;
     ++(stream_is_top_ ? stats_.top_count : stats_.retr_count);
     stream_ = std::make_unique<MessageStream>(std::move(*range), r.top_lines);
-    write(r.text);
-    return pump_stream();
+    return pump_stream(std::move(r.text));  // "+OK" and the message start in one send
   }
   write(r.text);
   if (r.close) {
@@ -249,10 +260,12 @@ void Connection::transaction_line(const LineInput::Line& line) {
   }
 }
 
-void Connection::pump_stream() {
+void Connection::pump_stream(std::string status_line) {
   evbuffer* out = bufferevent_get_output(bev_.get());
   while (stream_ && evbuffer_get_length(out) < kOutputMax) {
-    std::string chunk;
+    std::string chunk = std::move(status_line);
+    const size_t status_size = chunk.size();
+    status_line.clear();
     auto more = stream_->next(chunk);
     if (!more) {
       // Half a message is out: there is no way to tell the client but to go.
@@ -260,7 +273,7 @@ void Connection::pump_stream() {
       stream_.reset();
       return finish("Message read error");
     }
-    (stream_is_top_ ? stats_.top_bytes : stats_.retr_bytes) += chunk.size();
+    (stream_is_top_ ? stats_.top_bytes : stats_.retr_bytes) += chunk.size() - status_size;
     write(chunk);
     if (!*more) stream_.reset();
   }

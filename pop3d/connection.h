@@ -71,7 +71,9 @@ class Connection {
   void transaction_line(const LineInput::Line& line);
   void begin_session();
   void try_open();
-  void pump_stream();
+  // Sends the message being retrieved while the output is small; the
+  // first call puts the status line in front of it.
+  void pump_stream(std::string status_line = {});
   void write(std::string_view text);
   void close_after_output(std::string reason);
   void finish(std::string reason);

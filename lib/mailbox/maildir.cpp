@@ -58,13 +58,14 @@ Result<uint64_t> crlf_size(int fd) {
     ssize_t n = ::pread(fd, buf, sizeof buf, at);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return sys_error("read message");
-    if (n == 0) break;
     for (ssize_t i = 0; i < n; ++i) {
       if (buf[i] == '\n' && prev != '\r') ++bare;
       prev = buf[i];
     }
     size += static_cast<uint64_t>(n);
     at += n;
+    // A short read is the end of a regular file: no second read to learn it.
+    if (static_cast<size_t>(n) < sizeof buf) break;
   }
   return size + bare;
 }

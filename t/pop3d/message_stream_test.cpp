@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <string>
 
 #include "lib/file/file.h"
@@ -93,4 +94,20 @@ TEST_CASE("pop3 stream: large messages go out in bounded chunks", "[pop3d][strea
   CHECK(chunks > 4);
   CHECK(all.size() == big.size() + 40000 + 3);
   CHECK(all.substr(all.size() - 10) == "39999\r\n.\r\n");
+}
+
+TEST_CASE("pop3 stream: sizes around the read size end exactly once", "[pop3d][stream][limits]") {
+  // The stream ends on a short read; a file of exactly kReadSize bytes
+  // needs one more read to see its end. Every size must come out whole.
+  const size_t k = MessageStream::kReadSize;
+  for (size_t size : {k - 1, k, k + 1, 2 * k, 2 * k + 1}) {
+    INFO(size);
+    std::string msg(size, 'x');
+    for (size_t i = 99; i < size; i += 100) msg[i] = '\n';
+    size_t lines = static_cast<size_t>(std::count(msg.begin(), msg.end(), '\n'));
+    std::string expected_end = msg.back() == '\n' ? "\r\n.\r\n" : "x\r\n.\r\n";
+    std::string out = stream_all(msg, -1);
+    CHECK(out.size() == size + lines + (msg.back() == '\n' ? 3 : 5));
+    CHECK(out.substr(out.size() - expected_end.size()) == expected_end);
+  }
 }

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <string>
+#include <vector>
 
 #include "lib/file/file.h"
 #include "lib/mailbox/maildir.h"
@@ -125,4 +126,22 @@ TEST_CASE("maildir: symlinks are not followed", "[mailbox][maildir]") {
   REQUIRE(::symlink("/etc/passwd", (t.dir + "/real/new/1000.A.host").c_str()) == 0);
   REQUIRE(m->sync());
   CHECK(m->messages().empty());
+}
+
+TEST_CASE("maildir: the CRLF size of files around the read size", "[mailbox][maildir][limits]") {
+  // The size scan stops at a short read; a file of exactly the buffer size
+  // (64 KiB) takes one more read to see its end. Each size must count whole.
+  TempMaildir t;
+  REQUIRE(Maildir::open(t.dir));
+  const size_t k = 65536;
+  std::vector<size_t> sizes{k - 1, k, k + 1, 2 * k};
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    std::string body(sizes[i], 'x');
+    body.back() = '\n';  // one bare LF each, at the very end
+    t.put("new/" + std::to_string(2000 + i) + ".S.host", body);
+  }
+  auto m = Maildir::open(t.dir);
+  REQUIRE(m);
+  REQUIRE(m->messages().size() == sizes.size());
+  for (size_t i = 0; i < sizes.size(); ++i) CHECK(m->messages()[i].vsize == sizes[i] + 1);
 }
