@@ -4,8 +4,9 @@
 // the same DataReader as DATA, so the queue file is the same.
 //
 // Postfix's rules and replies:
-//  - a count that is not a number: 521 5.5.4 and the connection closes
-//    (the size of what follows is unknown, so the stream cannot be resynced);
+//  - a count that is not a number, or arguments other than "LAST" after it:
+//    521 5.5.4 and the connection closes (Postfix 3.7 does so for any BDAT
+//    syntax error: what follows cannot be trusted to be the chunk);
 //  - every other refusal (sequence errors, a chunk that would exceed
 //    message_size_limit, a zero-size chunk without LAST) is given after the
 //    chunk was read and discarded, so pipelined replies stay in order;
@@ -22,8 +23,7 @@ namespace buzon::smtpd {
 namespace {
 
 struct BdatArgs {
-  bool count_ok = false;  // the count could be read: the chunk can be skipped
-  bool ok = false;        // and the rest of the arguments are valid too
+  bool ok = false;  // a count, then nothing or LAST
   unsigned long long count = 0;
   bool last = false;
 };
@@ -34,7 +34,6 @@ BdatArgs parse_bdat(std::string_view arg) {
   if (words.empty()) return a;
   auto count = str::to_uint(words[0]);
   if (!count) return a;
-  a.count_ok = true;
   a.count = *count;
   if (words.size() == 2 && str::iequals(words[1], "LAST")) a.last = true;
   a.ok = words.size() == 1 || a.last;
@@ -45,16 +44,14 @@ BdatArgs parse_bdat(std::string_view arg) {
 
 void Session::cmd_bdat(std::string_view arg) {
   BdatArgs a = parse_bdat(arg);
-  if (!a.count_ok) return close_with("521 5.5.4 Syntax: BDAT count [LAST]");
+  if (!a.ok) return close_with("521 5.5.4 Syntax: BDAT count [LAST]");
   chunk_ = Chunk{};
   chunk_.active = true;
   chunk_.size = a.count;
   chunk_.remaining = a.count;
   chunk_.last = a.last;
 
-  if (!a.ok) {
-    chunk_.refusal = "501 5.5.4 Syntax: BDAT count [LAST]";
-  } else if (!chunk_failure_.empty()) {
+  if (!chunk_failure_.empty()) {
     chunk_.refusal = chunk_failure_;
   } else if (!mail_) {
     chunk_.refusal = "503 5.5.1 Error: need RCPT command";

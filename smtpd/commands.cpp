@@ -46,7 +46,9 @@ size_t find_command(std::string_view verb) {
 
 void Session::cmd_helo(std::string_view arg) {
   std::string helo = printable_helo(arg);
-  if (helo.empty()) return reply("501 5.5.4 Syntax: HELO hostname");
+  // Postfix's words, without an enhanced code: the client has not yet
+  // said EHLO, so it cannot know about them.
+  if (helo.empty()) return reply("501 Syntax: HELO hostname");
   if (std::string refusal = policy_helo(helo); !refusal.empty()) return reply(refusal);
   if (dns_wait_) return;
   reset_transaction();  // RFC 5321 4.1.4: HELO/EHLO in a transaction is an implicit RSET
@@ -57,7 +59,7 @@ void Session::cmd_helo(std::string_view arg) {
 
 void Session::cmd_ehlo(std::string_view arg) {
   std::string helo = printable_helo(arg);
-  if (helo.empty()) return reply("501 5.5.4 Syntax: EHLO hostname");
+  if (helo.empty()) return reply("501 Syntax: EHLO hostname");
   if (std::string refusal = policy_helo(helo); !refusal.empty()) return reply(refusal);
   if (dns_wait_) return;
   reset_transaction();
@@ -80,7 +82,9 @@ void Session::cmd_mail(std::string_view arg) {
   if (chunking_ || !chunk_failure_.empty()) return reply("503 5.5.1 Error: MAIL after BDAT");
   if (mail_) return reply("503 5.5.1 Error: nested MAIL command");
   if (s_.policy->helo_required && helo_.empty() && !peer_.local) return reply("503 5.5.1 Error: send HELO/EHLO first");
-  if (!str::istarts_with(arg, "FROM:")) return reply("501 5.5.4 Syntax: MAIL FROM:<address>");
+  // Postfix: no address at all is a syntax error, a bad one is 5.1.7.
+  if (!str::istarts_with(arg, "FROM:") || str::trim(arg.substr(5)).empty())
+    return reply("501 5.5.4 Syntax: MAIL FROM:<address>");
   // Postfix checks the message rate here, before the address.
   if (rate_check(AnvilWait::Mail, arg)) return;
   address::PathOptions opts;
@@ -148,7 +152,8 @@ void Session::write_sender_records() {
 void Session::cmd_rcpt(std::string_view arg) {
   if (chunking_ || !chunk_failure_.empty()) return reply("503 5.5.1 Error: RCPT after BDAT");
   if (!mail_) return reply("503 5.5.1 Error: need MAIL command");
-  if (!str::istarts_with(arg, "TO:")) return reply("501 5.5.4 Syntax: RCPT TO:<address>");
+  if (!str::istarts_with(arg, "TO:") || str::trim(arg.substr(3)).empty())
+    return reply("501 5.5.4 Syntax: RCPT TO:<address>");
   if (rate_check(AnvilWait::Rcpt, arg)) return;
   if (mail_->accepted >= s_.recipient_limit) return reply("452 4.5.3 Error: too many recipients", false);
   address::PathOptions opts;
@@ -235,8 +240,7 @@ void Session::cmd_noop(std::string_view) {  // RFC 5321: NOOP may have a string
   reply("250 2.0.0 Ok");
 }
 
-void Session::cmd_quit(std::string_view arg) {
-  if (!arg.empty()) return reply("501 5.5.4 Syntax: QUIT");
+void Session::cmd_quit(std::string_view) {  // like Postfix, an argument changes nothing
   quit_ = true;
   close_with("221 2.0.0 Bye");
 }
@@ -252,25 +256,30 @@ void Session::cmd_vrfy(std::string_view arg) {
   junk_command();
   // Harvesting addresses one VRFY at a time is why it is off by default.
   if (s_.disable_vrfy) return reply("502 5.5.1 VRFY command is disabled");
-  if (str::trim(arg).empty()) return reply("501 5.5.4 Syntax: VRFY address");
+  if (str::trim(arg).empty()) return reply("501 5.5.4 Syntax: VRFY address [SMTPUTF8]");
   address::PathOptions opts;
   opts.allow_unqualified = true;
   auto path = address::parse_path(arg, opts);
   if (!path || !path->params.empty()) return reply("501 5.1.3 Bad recipient address syntax");
-  address::Address a = path->address;
+  // Replies name the address as the client wrote it ("<nobody>"), as
+  // Postfix's do; the lookup completes a bare user name with our name.
+  const address::Address& typed = path->address;
+  address::Address a = typed;
   if (a.domain.empty()) a.domain = s_.hostname;  // "VRFY alice": a local user name
   RcptLookup v = lookup_recipient(s_, a);
   if (!v.temp_error.empty()) {
     log::warning(v.temp_error);
-    return reply("451 4.3.0 <" + shown_address(a) + ">: Temporary lookup failure");
+    return reply("451 4.3.0 <" + shown_address(typed) + ">: Temporary lookup failure");
   }
   if (v.route.cls != AddressClass::Local && v.route.cls != AddressClass::VirtualAlias &&
       v.route.cls != AddressClass::VirtualMailbox && !in_mynetworks_)
-    return reply(std::to_string(s_.policy->params.relay_code) + " 5.7.1 <" + shown_address(a) + ">: Relay access denied");
-  if (!v.known) return reply(unknown_user_reply(s_, a, v.route.cls));
+    return reply(std::to_string(s_.policy->params.relay_code) + " 5.7.1 <" + shown_address(typed) +
+                 ">: Relay access denied");
+  if (!v.known) return reply(unknown_user_reply(s_, typed, v.route.cls));
   // 252: the address is plausible; whether delivery succeeds is decided
-  // later (aliases, .forward), which is what RFC 5321 3.5.3 allows.
-  reply("252 2.0.0 <" + a.text() + ">");
+  // later (aliases, .forward), which is what RFC 5321 3.5.3 allows. The
+  // argument comes back as it was given, as in Postfix.
+  reply("252 2.0.0 " + str::sanitize(str::trim(arg), s_.line_limit));
 }
 
 }  // namespace buzon::smtpd

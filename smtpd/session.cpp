@@ -224,7 +224,7 @@ void Session::dispatch(std::string_view line) {
   auto table = command_table();
   if (index >= table.size()) {
     last_verb_ = "UNKNOWN";
-    reply("502 5.5.2 Error: command not recognized");
+    reply("500 5.5.2 Error: command not recognized");  // Postfix 3.7's code
     return count(counts_.size() - 1, false);
   }
   last_verb_ = std::string(table[index].name);

@@ -259,7 +259,7 @@ def test_error_limits():
         s = smtplib.SMTP("127.0.0.1", inst.smtp_port, timeout=10)
         s.ehlo("client.example.test")
         for _ in range(2):
-            assert s.docmd("XYZZY")[0] == 502
+            assert s.docmd("XYZZY")[0] == 500
         # More than smtpd_soft_error_limit errors: replies come a second late
         # (t/smtpd/connection_test checks that other sessions are not held up).
         t0 = time.monotonic()
