@@ -135,7 +135,7 @@ std::vector<std::string> Counters::take_statistics() {
   max_count_ = Max{};
   rate(max_message_, "message rate");
   rate(max_recipient_, "recipient rate");
-  rate(max_newtls_, "new TLS sessions");
+  rate(max_newtls_, "newtls rate");  // Postfix's words
   rate(max_auth_, "auth rate");
   if (max_size_ > 0)
     out.push_back("statistics: max cache size " + std::to_string(max_size_) + " at " + when_text(max_size_when_));

@@ -42,6 +42,9 @@ void Session::cmd_auth(std::string_view arg) {
   std::transform(mech.begin(), mech.end(), mech.begin(), [](char c) { return c >= 'a' && c <= 'z' ? c - 32 : c; });
   std::string_view initial = sp == std::string_view::npos ? std::string_view() : str::trim(arg.substr(sp));
   if (mech.empty()) return reply("501 5.5.4 Syntax: AUTH mechanism");
+  // smtpd_client_auth_rate_limit: anvil counts the command; it goes on
+  // from here in anvil_reply() when within the limit.
+  if (rate_check(AnvilWait::Auth, arg)) return;
   auto offered = sasl_mechanisms();
   if (std::find(offered.begin(), offered.end(), mech) == offered.end()) {
     if (offered.empty() && sec.mechanisms) return reply("454 4.7.0 Temporary authentication failure");

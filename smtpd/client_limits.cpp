@@ -38,6 +38,8 @@ Result<ClientLimits> load_client_limits(const config::MainCf& cf) {
   l.connection_rate = limit_of(cf, "smtpd_client_connection_rate_limit");
   l.message_rate = limit_of(cf, "smtpd_client_message_rate_limit");
   l.recipient_rate = limit_of(cf, "smtpd_client_recipient_rate_limit");
+  l.auth_rate = limit_of(cf, "smtpd_client_auth_rate_limit");
+  l.new_tls_rate = limit_of(cf, "smtpd_client_new_tls_session_rate_limit");
   for (const auto& item : cf.get_list("smtpd_client_event_limit_exceptions")) {
     ClientLimits::Pattern p;
     std::string_view text = item;

@@ -5,6 +5,12 @@
 //   smtpd_client_connection_rate_limit   at connect: 421 4.7.0, session ends
 //   smtpd_client_message_rate_limit      at MAIL:    450 4.7.1
 //   smtpd_client_recipient_rate_limit    at RCPT:    450 4.7.1
+//   smtpd_client_auth_rate_limit         at AUTH:    450 4.7.1
+//   smtpd_client_new_tls_session_rate_limit
+//       counted after each new (not resumed) TLS handshake: 421 4.7.0,
+//       session ends; checked before STARTTLS (454 4.7.0, the session
+//       goes on in plaintext) and before a wrapper-mode handshake
+//       (the connection is closed without a word)
 //
 // smtpd_client_event_limit_exceptions (default: mynetworks) lists
 // network/mask, bare addresses, host names and ".domain" patterns; a
@@ -27,6 +33,8 @@ struct ClientLimits {
   unsigned connection_rate = 0;
   unsigned message_rate = 0;
   unsigned recipient_rate = 0;
+  unsigned auth_rate = 0;
+  unsigned new_tls_rate = 0;
 
   struct Pattern {
     bool negated = false;
@@ -36,7 +44,9 @@ struct ClientLimits {
   std::vector<Pattern> exceptions;
 
   // Whether any limit is set (else smtpd need not talk to anvil at all).
-  bool any() const { return connection_count || connection_rate || message_rate || recipient_rate; }
+  bool any() const {
+    return connection_count || connection_rate || message_rate || recipient_rate || auth_rate || new_tls_rate;
+  }
   // Whether the client (its address; its verified name or "unknown") is in
   // smtpd_client_event_limit_exceptions.
   bool exempt(const std::optional<net::IpAddr>& ip, std::string_view name) const;

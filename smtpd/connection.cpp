@@ -33,9 +33,8 @@ Connection::Connection(event::Loop& loop, Fd fd, const Settings& settings, Peer 
       pool_(pool) {
   if (!bev_) std::abort();  // out of memory: nothing sane to do
   arm(bev_.get());
-  // Implicit TLS (RFC 8314, port 465): the greeting waits in the TLS
-  // bufferevent until the handshake is done.
-  if (settings.security.wrappermode && settings.security.tls && !session_.local()) start_tls();
+  // Implicit TLS (RFC 8314, port 465): start() asks for the handshake
+  // (Output::start_tls) and greets once it is done.
   session_.on_dns_ready([this] { dns_ready(); });
   if (!finished_) send(session_.start());
 }
@@ -222,6 +221,8 @@ void Connection::on_event(short what) {
   if (handshaking_) {
     if (what & BEV_EVENT_CONNECTED) return on_handshake();
     log::info("SSL_accept error from " + session_.peer_label() + ": " + tls::handshake_error(bev_.get()));
+    if (auto note = session_.tls_failed(); note && settings_.anvil)
+      settings_.anvil->request(note->request, std::move(note->done));
     return finish(!session_.closed());
   }
   if ((what & BEV_EVENT_TIMEOUT) && (what & BEV_EVENT_READING) && !closing_) {

@@ -12,7 +12,8 @@
 //           smtpd_junk_command_limit, smtpd_timeout, smtpd_process_client_limit,
 //           smtpd_sasl_response_limit, smtpd_client_connection_count_limit,
 //           smtpd_client_connection_rate_limit, smtpd_client_message_rate_limit,
-//           smtpd_client_recipient_rate_limit (counted by anvil); DNS answers
+//           smtpd_client_recipient_rate_limit, smtpd_client_auth_rate_limit,
+//           smtpd_client_new_tls_session_rate_limit (counted by anvil); DNS answers
 //           per session (kDnsCacheMax), each lookup bounded by the resolver's
 //           timeouts (lib/dns)
 // SEE ALSO  master(8), qmgr(8), local(8), authd(8), anvil(8), sendmail(1), main.cf(5)

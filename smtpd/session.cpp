@@ -48,11 +48,14 @@ Output Session::take() {
 
 Output Session::start() {
   log::info("connect from " + peer_.label());
-  if (limited_) {
-    anvil_ask(AnvilWait::Connect, "connect", "");
+  if (wrapper_tls()) {
+    // The handshake first (tls_started() goes on); a client over its new
+    // TLS session rate does not get one (session_limits.cpp).
+    if (tls_rate_limited()) anvil_ask(AnvilWait::TlsWrapper, "lookup", "");
+    else start_tls_ = true;
     return take();
   }
-  greet();
+  connect_checks();
   return take();
 }
 
@@ -83,6 +86,8 @@ Output Session::timeout() {
 
 Output Session::stop() {
   stopping_ = true;
+  // Wrapper mode before the handshake: nothing can be said in plaintext.
+  if (anvil_wait_ == AnvilWait::TlsWrapper) closed_ = true;
   if (!closed_ && !in_transaction()) close_with("421 4.3.2 " + s_.hostname + " Service shutting down");
   return take();
 }

@@ -117,6 +117,15 @@ class Session {
   // (anvil down or slow) is logged and the client is not limited, as in
   // Postfix.
   Output anvil_reply(Result<attr::Message> reply);
+  // A TLS handshake failed: Postfix counts it as a new TLS session all the
+  // same (its CPU was spent). The newtls request for anvil when the client
+  // is limited, and what to do with the answer (log the warning: the
+  // session is over by then, so done holds no reference to it).
+  struct AnvilNote {
+    attr::Message request;
+    std::function<void(Result<attr::Message>)> done;
+  };
+  std::optional<AnvilNote> tls_failed() const;
   // The anvil ident of this client once a connect request was sent (the
   // connection then owes anvil a disconnect), else empty.
   const std::string& anvil_ident() const { return anvil_ident_; }
@@ -261,12 +270,22 @@ class Session {
   void dns_prefetch(const std::string& name);
 
   // Client limits (session_limits.cpp). anvil_ask() makes the session wait
-  // for anvil; MAIL and RCPT are re-run with the rate check passed.
-  enum class AnvilWait { None, Connect, Mail, Rcpt };
+  // for anvil; MAIL, RCPT and AUTH are re-run with the rate check passed.
+  // StartTls and TlsWrapper look up the new TLS session rate before a
+  // handshake; NewTls counts a handshake that was not a resumption.
+  enum class AnvilWait { None, Connect, Mail, Rcpt, Auth, StartTls, TlsWrapper, NewTls };
   void anvil_ask(AnvilWait what, std::string_view request, std::string_view arg);
-  // True when the command must wait for anvil's message or recipient rate.
+  // True when the command must wait for anvil's message, recipient or
+  // AUTH rate.
   bool rate_check(AnvilWait what, std::string_view arg);
+  // True when the new TLS session rate is to be asked before a handshake.
+  bool tls_rate_limited() const { return limited_ && s_.limits.new_tls_rate > 0; }
+  // Implicit TLS (smtpd_tls_wrappermode): the handshake comes before the
+  // connection limits and the greeting, as in Postfix.
+  bool wrapper_tls() const { return s_.security.wrappermode && s_.security.tls && !peer_.local; }
+  void connect_checks();  // the connection limits, then greet()
   void greet();
+  void starttls_go();     // 220 and the handshake
 
   const Settings& s_;
   Peer peer_;
@@ -335,8 +354,8 @@ class Session {
   // Client limits (session_limits.cpp)
   bool limited_ = false;         // the smtpd_client_*_limits apply to this client
   AnvilWait anvil_wait_ = AnvilWait::None;
-  bool anvil_passed_ = false;    // re-running MAIL/RCPT after anvil's answer
-  std::string anvil_arg_;        // the argument of the MAIL/RCPT waiting for anvil
+  bool anvil_passed_ = false;    // re-running MAIL/RCPT/AUTH after anvil's answer
+  std::string anvil_arg_;        // the argument of the MAIL/RCPT/AUTH waiting for anvil
   std::string anvil_ident_;      // service:address, once connect was sent
   std::optional<attr::Message> anvil_request_;
 };

@@ -17,12 +17,33 @@ void Session::anvil_ask(AnvilWait what, std::string_view request, std::string_vi
   anvil_request_ = std::move(m);
 }
 
+void Session::connect_checks() {
+  if (limited_) return anvil_ask(AnvilWait::Connect, "connect", "");
+  greet();
+}
+
 bool Session::rate_check(AnvilWait what, std::string_view arg) {
   if (!limited_ || anvil_passed_) return false;
-  unsigned limit = what == AnvilWait::Mail ? s_.limits.message_rate : s_.limits.recipient_rate;
+  const ClientLimits& l = s_.limits;
+  const bool mail = what == AnvilWait::Mail, rcpt = what == AnvilWait::Rcpt;
+  unsigned limit = mail ? l.message_rate : rcpt ? l.recipient_rate : l.auth_rate;
   if (limit == 0) return false;
-  anvil_ask(what, what == AnvilWait::Mail ? "message" : "recipient", arg);
+  anvil_ask(what, mail ? "message" : rcpt ? "recipient" : "auth", arg);
   return true;
+}
+
+std::optional<Session::AnvilNote> Session::tls_failed() const {
+  if (!tls_rate_limited()) return std::nullopt;
+  AnvilNote n;
+  n.request.set("request", "newtls").set("ident", s_.service + ":" + peer_.addr);
+  n.done = [limit = s_.limits.new_tls_rate, client = peer_.label(), service = s_.service](Result<attr::Message> r) {
+    if (!r || r->get("status") != "0") return;  // no limit without an answer
+    auto rate = r->get_uint("rate");
+    if (rate && *rate > limit)
+      log::warning("New TLS session rate limit exceeded: " + std::to_string(*rate) + " from " + client +
+                   " for service " + service);
+  };
+  return n;
 }
 
 Output Session::anvil_reply(Result<attr::Message> r) {
@@ -30,7 +51,7 @@ Output Session::anvil_reply(Result<attr::Message> r) {
   if (what == AnvilWait::None || closed_) return take();
   // Without an answer the client is not limited: mail must not stop
   // because anvil is down (Postfix's smtpd does the same).
-  std::optional<unsigned long long> open, rate;
+  std::optional<unsigned long long> open, rate, newtls;
   if (!r) {
     log::warning("problem talking to service private/anvil: " + r.error().message);
   } else if (r->get("status") != "0") {
@@ -38,6 +59,7 @@ Output Session::anvil_reply(Result<attr::Message> r) {
   } else {
     open = r->get_uint("count");
     rate = r->get_uint("rate");
+    newtls = r->get_uint("newtls");  // "lookup" only
   }
   const ClientLimits& l = s_.limits;
   const std::string client = peer_.label();
@@ -82,6 +104,55 @@ Output Session::anvil_reply(Result<attr::Message> r) {
       count(index, last_code_ > 0 && last_code_ < 400);
       break;
     }
+    case AnvilWait::Auth: {
+      const size_t index = find_command("AUTH");
+      if (over(rate, l.auth_rate)) {
+        log::warning("AUTH command rate limit exceeded: " + std::to_string(*rate) + " from " + client +
+                     " for service " + s_.service);
+        reply("450 4.7.1 Error: too many AUTH commands from " + peer_.addr);
+        count(index, false);
+        break;
+      }
+      anvil_passed_ = true;
+      last_code_ = 0;
+      cmd_auth(anvil_arg_);
+      anvil_passed_ = false;
+      // An exchange that started is counted when it ends (auth_done()).
+      if (sasl_ == Sasl::Idle) count(index, last_code_ > 0 && last_code_ < 400);
+      break;
+    }
+    case AnvilWait::StartTls:
+      // Postfix asks anvil's newtls_stat (no counting) and refuses above
+      // the limit; the session goes on in plaintext.
+      if (over(newtls, l.new_tls_rate)) {
+        log::warning("Refusing STARTTLS request from " + client + " for service " + s_.service);
+        reply("454 4.7.0 Error: too many new TLS sessions from " + client);
+        count(find_command("STARTTLS"), false);
+        break;
+      }
+      starttls_go();
+      count(find_command("STARTTLS"), true);
+      break;
+    case AnvilWait::TlsWrapper:
+      // Wrapper mode: no handshake, and so no way to say why.
+      if (over(newtls, l.new_tls_rate)) {
+        log::warning("Refusing TLS service request from " + client + " for service " + s_.service);
+        closed_ = true;
+        break;
+      }
+      start_tls_ = true;
+      break;
+    case AnvilWait::NewTls:
+      // Too late to save the handshake's CPU (Postfix says as much): the
+      // refusal that protects is the one before the next handshake.
+      if (over(rate, l.new_tls_rate)) {
+        log::warning("New TLS session rate limit exceeded: " + std::to_string(*rate) + " from " + client +
+                     " for service " + s_.service);
+        close_with("421 4.7.0 " + s_.hostname + " Error: too many new TLS sessions from " + client);
+        break;
+      }
+      if (wrapper_tls()) connect_checks();
+      break;
     case AnvilWait::None:
       break;
   }

@@ -16,6 +16,13 @@ void Session::cmd_starttls(std::string_view arg) {
   // RFC 3207 section 4: a transaction in progress would straddle the
   // plaintext and encrypted parts.
   if (mail_) return reply("503 5.5.1 Error: MAIL transaction in progress");
+  // smtpd_client_new_tls_session_rate_limit: anvil is asked (without
+  // counting) before the handshake; the answer goes on in anvil_reply().
+  if (tls_rate_limited()) return anvil_ask(AnvilWait::StartTls, "lookup", "");
+  starttls_go();
+}
+
+void Session::starttls_go() {
   reply("220 2.0.0 Ready to start TLS");
   start_tls_ = true;  // process() discards whatever the client pipelined
 }
@@ -31,6 +38,13 @@ Output Session::tls_started(const tls::Details& details) {
   helo_.clear();
   ehlo_ = false;
   in_.clear();
+  // Postfix counts new sessions only: a resumed one cost no key exchange.
+  // anvil_reply() ends the session over the limit, else goes on below.
+  if (!details.resumed && tls_rate_limited()) {
+    anvil_ask(AnvilWait::NewTls, "newtls", "");
+    return take();
+  }
+  if (wrapper_tls()) connect_checks();
   return take();
 }
 

@@ -118,3 +118,15 @@ TEST_CASE("anvil: statistics are Postfix's lines, then start over", "[anvil][sta
   CHECK(lines[0].size() == std::string("statistics: max connection rate 2/60s for (smtp:192.0.2.1) at ").size() + 15);
   CHECK(c.take_statistics().empty());
 }
+
+TEST_CASE("anvil: new TLS session and AUTH rates in the statistics, in Postfix's words", "[anvil][statistics]") {
+  Counters c(60);
+  c.count(Event::NewTls, kA, t0);
+  c.count(Event::NewTls, kA, t0 + 1);
+  c.count(Event::Auth, kB, t0 + 2);
+  auto lines = c.take_statistics();
+  REQUIRE(lines.size() == 3);
+  CHECK(lines[0].rfind("statistics: max newtls rate 2/60s for (smtp:192.0.2.1) at ", 0) == 0);
+  CHECK(lines[1].rfind("statistics: max auth rate 1/60s for (smtp:192.0.2.2) at ", 0) == 0);
+  CHECK(lines[2].rfind("statistics: max cache size 2 at ", 0) == 0);
+}
