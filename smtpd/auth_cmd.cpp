@@ -31,6 +31,11 @@ std::vector<std::string> Session::sasl_mechanisms() const {
 
 void Session::cmd_auth(std::string_view arg) {
   const Security& sec = s_.security;
+  // smtpd_client_auth_rate_limit: anvil counts every AUTH command, whether
+  // or not it is accepted (postconf(5); Postfix's auth_cmd_wrapper), so a
+  // client cannot probe without being counted. The command goes on from
+  // here in anvil_reply() when within the limit.
+  if (rate_check(AnvilWait::Auth, arg)) return;
   if (!sec.sasl_enable || peer_.local) return reply("503 5.5.1 Error: authentication not enabled");
   if (!ehlo_) return reply("503 5.5.1 Error: send EHLO first");
   if (!sasl_user_.empty()) return reply("503 5.5.1 Error: already authenticated");
@@ -42,9 +47,6 @@ void Session::cmd_auth(std::string_view arg) {
   std::transform(mech.begin(), mech.end(), mech.begin(), [](char c) { return c >= 'a' && c <= 'z' ? c - 32 : c; });
   std::string_view initial = sp == std::string_view::npos ? std::string_view() : str::trim(arg.substr(sp));
   if (mech.empty()) return reply("501 5.5.4 Syntax: AUTH mechanism");
-  // smtpd_client_auth_rate_limit: anvil counts the command; it goes on
-  // from here in anvil_reply() when within the limit.
-  if (rate_check(AnvilWait::Auth, arg)) return;
   auto offered = sasl_mechanisms();
   if (std::find(offered.begin(), offered.end(), mech) == offered.end()) {
     if (offered.empty() && sec.mechanisms) return reply("454 4.7.0 Temporary authentication failure");
@@ -137,7 +139,8 @@ Output Session::auth_reply(Result<attr::Message> r) {
 }
 
 Result<std::string> Session::strip_auth_param(std::string_view params) const {
-  if (!s_.security.sasl_enable) return std::string(params);
+  // Also when AUTH is off: Postfix 3.7 accepts and ignores AUTH= then too
+  // (RFC 4954 ties it to AUTH; real relays send it regardless).
   std::string out;
   for (const auto& p : str::split(params, " \t")) {
     if (str::istarts_with(p, "AUTH=")) {

@@ -111,9 +111,8 @@ def test_auth_rate():
         ctx = tls_context(inst)
         with smtplib.SMTP_SSL("127.0.0.1", port, context=ctx, timeout=10) as s:
             s.ehlo("client.example")
-            # Syntax errors are answered before anything is counted.
+            # Every AUTH counts, a syntax error too (Postfix's rule).
             assert s.docmd("AUTH")[0] == 501
-            assert s.docmd("AUTH PLAIN", plain("alice", "wrong"))[0] == 535
         with smtplib.SMTP_SSL("127.0.0.1", port, context=ctx, timeout=10) as s:
             s.ehlo("client.example")
             assert s.docmd("AUTH PLAIN", plain("alice", "secret-alice"))[0] == 235

@@ -178,10 +178,6 @@ DEVIATIONS = {
 # the change that added this test); asserted like DEVIATIONS so that a fix
 # shows up here and the entry goes.
 NOT_FIXED = {
-    # AUTH= with SASL off: Postfix accepts and ignores it; our
-    # strip_auth_param (smtpd/auth_cmd.cpp) passes it on as unknown.
-    at("not-offered", MAIL + " AUTH=<>"): (b"555 5.5.4 Unsupported option: AUTH=<>\r\n", b"250 2.1.0 Ok\r\n"),
-    at("mail-params", MAIL + " AUTH=<>"): (b"555 5.5.4 Unsupported option: AUTH=<>\r\n", b"250 2.1.0 Ok\r\n"),
     # Postfix names the recipient as written, trailing dot included; our
     # address parser drops the dot before the relay check words its reply.
     at("relay-0", "RCPT TO:<user@ELSEWHERE.EXAMPLE.>"): (
