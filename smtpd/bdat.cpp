@@ -10,9 +10,11 @@
 //  - every other refusal (sequence errors, a chunk that would exceed
 //    message_size_limit, a zero-size chunk without LAST) is given after the
 //    chunk was read and discarded, so pipelined replies stay in order;
-//  - once a chunk of a transaction is refused, the following chunks up to
-//    LAST get the same reply and the message is not queued;
-//  - DATA, MAIL and RCPT inside a BDAT transaction are 503 5.5.1.
+//  - once a chunk is refused, the following chunks up to LAST (or RSET)
+//    get "551 5.0.0 Discarded N bytes after earlier error" and the message
+//    is not queued; this holds for chunks outside a transaction too;
+//  - MAIL inside a transaction is "nested"; DATA and RCPT inside a BDAT
+//    transaction and MAIL after a refused chunk outside one are 503 5.5.1.
 #include <algorithm>
 
 #include "lib/core/strings.h"
@@ -52,7 +54,7 @@ void Session::cmd_bdat(std::string_view arg) {
   chunk_.last = a.last;
 
   if (!chunk_failure_.empty()) {
-    chunk_.refusal = chunk_failure_;
+    chunk_.refusal = "551 5.0.0 Discarded " + std::to_string(a.count) + " bytes after earlier error";
   } else if (!mail_) {
     chunk_.refusal = "503 5.5.1 Error: need RCPT command";
   } else if (mail_->recipients.empty()) {
@@ -66,9 +68,9 @@ void Session::cmd_bdat(std::string_view arg) {
     if (!start_content(true)) chunk_.refusal = "451 4.3.0 Error: queue file write error";
     else chunking_ = true;
   }
-  // A refused chunk inside a transaction is content lost: the transaction
-  // fails up to its LAST chunk.
-  if (!chunk_.refusal.empty() && mail_) chunk_failure_ = chunk_.refusal;
+  // A refused chunk is content lost: the transaction (or, without one,
+  // the chunk sequence) fails up to its LAST chunk or RSET.
+  if (!chunk_.refusal.empty()) chunk_failure_ = chunk_.refusal;
   if (chunk_.refusal.empty()) chunked_size_ += a.count;
   // BDAT 0 [LAST] has no bytes to wait for.
   if (chunk_.remaining == 0) end_chunk();
@@ -90,8 +92,8 @@ void Session::end_chunk() {
     if (chunk_.refusal[0] == '5' && mail_) log_reject("BDAT", chunk_.refusal);
     reply(chunk_.refusal);
     count(bdat_command_, false);
-    // The failed transaction ends with its LAST chunk.
-    if (chunk_.last && mail_) reset_transaction();
+    // The failed transaction or chunk sequence ends with its LAST chunk.
+    if (chunk_.last) reset_transaction();
     return;
   }
   if (!chunk_.last) {

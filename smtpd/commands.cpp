@@ -79,8 +79,10 @@ void Session::cmd_ehlo(std::string_view arg) {
 }
 
 void Session::cmd_mail(std::string_view arg) {
-  if (chunking_ || !chunk_failure_.empty()) return reply("503 5.5.1 Error: MAIL after BDAT");
+  // Postfix's order: inside a transaction (BDAT or not) MAIL is nested;
+  // after a BDAT refused outside one it waits for RSET or LAST.
   if (mail_) return reply("503 5.5.1 Error: nested MAIL command");
+  if (chunking_ || !chunk_failure_.empty()) return reply("503 5.5.1 Error: MAIL after BDAT");
   if (s_.policy->helo_required && helo_.empty() && !peer_.local) return reply("503 5.5.1 Error: send HELO/EHLO first");
   // Postfix: no address at all is a syntax error, a bad one is 5.1.7.
   if (!str::istarts_with(arg, "FROM:") || str::trim(arg.substr(5)).empty())
@@ -150,8 +152,8 @@ void Session::write_sender_records() {
 }
 
 void Session::cmd_rcpt(std::string_view arg) {
+  if (!mail_) return reply("503 5.5.1 Error: need MAIL command");  // first, as Postfix
   if (chunking_ || !chunk_failure_.empty()) return reply("503 5.5.1 Error: RCPT after BDAT");
-  if (!mail_) return reply("503 5.5.1 Error: need MAIL command");
   if (!str::istarts_with(arg, "TO:") || str::trim(arg.substr(3)).empty())
     return reply("501 5.5.4 Syntax: RCPT TO:<address>");
   if (rate_check(AnvilWait::Rcpt, arg)) return;

@@ -116,6 +116,11 @@ SESSIONS = {
         MAIL, RCPT, bdat(b"Subject: c\r\n\r\n", True), bdat(b"", True),
         MAIL, RCPT, bdat(b"abc"), "DATA", "RSET", bdat(b"abc"), MAIL, bdat(b"abc"), "QUIT",
     ],
+    # A chunk refused inside a transaction, the chunks after it, LAST.
+    "bdat-failed": [
+        EHLO, MAIL, RCPT, "BDAT 0", bdat(b"abc"), MAIL, RCPT, "DATA", bdat(b"de", True), MAIL, RCPT, bdat(b"xyz"),
+        MAIL, RCPT, "DATA", bdat(b"x", True), bdat(b"ab"), RCPT, bdat(b"c"), "RSET", MAIL, "QUIT",
+    ],
 }
 # A BDAT whose size cannot be read ends the session (Postfix answers 521 and
 # hangs up: the rest of the input cannot be framed): one session each.
@@ -174,6 +179,11 @@ DEVIATIONS = {
     # no) drops it and takes <>; we do not guess what the client meant.
     at("mail-syntax", "MAIL FROM:<>x"): (b"501 5.1.7 Bad sender address syntax\r\n", b"250 2.1.0 Ok\r\n"),
 }
+# Postfix's BDAT LAST reply counts the bytes of the chunks refused in an
+# earlier failed transaction too (its counter is not reset there); ours
+# names the size of the message queued.
+DEVIATIONS[at("bdat-failed", "BDAT 1 LAST")] = (b"250 2.0.0 Ok: 4 bytes queued as QUEUEID\r\n",
+                                                b"250 2.0.0 Ok: 6 bytes queued as QUEUEID\r\n")
 # Differences that are bugs of ours not fixed yet (see the final report of
 # the change that added this test); asserted like DEVIATIONS so that a fix
 # shows up here and the entry goes.
@@ -186,11 +196,6 @@ NOT_FIXED = {
     at("relay-0", "RCPT TO:<user%elsewhere.example@EXAMPLE.TEST.>"): (
         b"454 4.7.1 <user%elsewhere.example@EXAMPLE.TEST>: Relay access denied\r\n",
         b"454 4.7.1 <user%elsewhere.example@EXAMPLE.TEST.>: Relay access denied\r\n"),
-    # A BDAT refused outside a transaction: Postfix stays in its BDAT error
-    # state until RSET or LAST (MAIL refused, chunks discarded with 551).
-    at("bdat", MAIL, 5): (b"250 2.1.0 Ok\r\n", b"503 5.5.1 Error: MAIL after BDAT\r\n"),
-    at("bdat", "BDAT 3", 3): (b"554 5.5.1 Error: no valid recipients\r\n",
-                              b"551 5.0.0 Discarded 3 bytes after earlier error\r\n"),
 }
 # EHLO keywords one side offers and the other does not, on purpose:
 # keyword -> (in ours, in Postfix's). Checked on every EHLO reply, then

@@ -787,19 +787,24 @@ TEST_CASE("session: BDAT sequence errors and syntax", "[session][bdat]") {
   Client c(f);
   // Without MAIL/RCPT the chunk is read and discarded, then refused.
   CHECK(c.say("BDAT 6\r\nRSET\r\nNOOP\r\n") == "503 5.5.1 Error: need RCPT command\r\n250 2.0.0 Ok\r\n");
-  CHECK(c.say("MAIL FROM:<>\r\nBDAT 3 LAST\r\nabc") == "250 2.1.0 Ok\r\n554 5.5.1 Error: no valid recipients\r\n");
+  // Until LAST or RSET, MAIL is refused and chunks are discarded (Postfix).
+  CHECK(c.say("MAIL FROM:<>\r\nRCPT TO:<bob@example.test>\r\nBDAT 3 LAST\r\nabcMAIL FROM:<>\r\n") ==
+        "503 5.5.1 Error: MAIL after BDAT\r\n503 5.5.1 Error: need MAIL command\r\n"
+        "551 5.0.0 Discarded 3 bytes after earlier error\r\n250 2.1.0 Ok\r\n");
+  CHECK(c.say("BDAT 3 LAST\r\nabc") == "554 5.5.1 Error: no valid recipients\r\n");
   CHECK(c.say("RSET\r\n") == "250 2.0.0 Ok\r\n");
   CHECK(c.say("MAIL FROM:<>\r\nRCPT TO:<bob@example.test>\r\nBDAT 0\r\n") ==
         "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n551 5.7.1 Null BDAT request\r\n");
   // The failed transaction refuses its chunks up to LAST, then is over.
   CHECK(c.say(bdat("x") + bdat("y", true) + "RCPT TO:<bob@example.test>\r\n") ==
-        "551 5.7.1 Null BDAT request\r\n551 5.7.1 Null BDAT request\r\n503 5.5.1 Error: need MAIL command\r\n");
+        "551 5.0.0 Discarded 1 bytes after earlier error\r\n551 5.0.0 Discarded 1 bytes after earlier error\r\n"
+        "503 5.5.1 Error: need MAIL command\r\n");
   CHECK(f.incoming().empty());
   CHECK(f.files("tmp").empty());
   // DATA, MAIL, RCPT inside a BDAT transaction.
   CHECK(c.say(std::string(kBdatEnvelope) + bdat("a\r\n") + "DATA\r\nMAIL FROM:<>\r\nRCPT TO:<alice@example.test>\r\n" +
               "NOOP\r\n" + bdat("b\r\n", true))
-            .find("250 2.0.0 Ok: 3 bytes\r\n503 5.5.1 Error: DATA after BDAT\r\n503 5.5.1 Error: MAIL after BDAT\r\n"
+            .find("250 2.0.0 Ok: 3 bytes\r\n503 5.5.1 Error: DATA after BDAT\r\n503 5.5.1 Error: nested MAIL command\r\n"
                   "503 5.5.1 Error: RCPT after BDAT\r\n250 2.0.0 Ok\r\n250 2.0.0 Ok: 6 bytes queued as ") != std::string::npos);
   CHECK(body_of(f.only()) == "a\nb\n");
   // RSET ends a BDAT transaction and removes its file.
@@ -823,7 +828,7 @@ TEST_CASE("session: BDAT and message_size_limit at limit and limit+1", "[session
   CHECK(c.say("MAIL FROM:<>\r\nRCPT TO:<bob@example.test>\r\n" + bdat("12345") + bdat("678901") + bdat("z", true) +
               "NOOP\r\n") ==
         "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n250 2.0.0 Ok: 5 bytes\r\n552 5.3.4 Chunk exceeds message size limit\r\n"
-        "552 5.3.4 Chunk exceeds message size limit\r\n250 2.0.0 Ok\r\n");
+        "551 5.0.0 Discarded 1 bytes after earlier error\r\n250 2.0.0 Ok\r\n");
   CHECK(f.incoming().size() == 1);
   CHECK(f.files("tmp").empty());
   CHECK(f.maillog().find("reject: BDAT from unknown[192.0.2.1]: 552 5.3.4 Chunk exceeds message size limit") !=
