@@ -6,7 +6,7 @@ namespace buzon::smtpd {
 
 std::string shown_address(const address::Address& a) {
   if (a.is_null) return "";
-  return a.domain.empty() ? a.local : a.local + "@" + a.domain;
+  return a.domain.empty() ? a.local : a.local + "@" + a.domain + (a.root_dot ? "." : "");
 }
 
 Resolved resolve(const address::Address& a, const ResolveRules& rules) {

@@ -46,7 +46,8 @@ constexpr int kResolveSteps = 16;
 Resolved resolve(const address::Address& a, const ResolveRules& rules);
 
 // The address as Postfix shows it in replies and logs: the local part
-// unquoted, then "@domain" ("\"a b\"@x" -> "a b@x").
+// unquoted, then "@domain" as written, its trailing dot included
+// ("\"a b\"@x." -> "a b@x.").
 std::string shown_address(const address::Address& a);
 
 }  // namespace buzon::smtpd

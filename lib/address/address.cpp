@@ -148,9 +148,13 @@ class Parser {
     }
   }
 
+  // Set by domain(): the last domain had the root label's trailing dot.
+  bool root_dot = false;
+
   // Domain or address-literal. A single trailing dot is tolerated (the
   // root label; some clients send FQDNs that way) and not copied to out.
   bool domain(std::string& out) {
+    root_dot = false;
     if (peek() == '[') return literal(out);
     size_t start = pos_;
     while (true) {
@@ -173,6 +177,7 @@ class Parser {
       if (at_end() || !(is_let_dig(static_cast<unsigned char>(in_[pos_])) || utf8_at(pos_))) {
         // The dot was the last character of the domain: strip it.
         out.append(in_.substr(start, pos_ - 1 - start));
+        root_dot = true;
         return true;
       }
     }
@@ -295,6 +300,7 @@ Result<PathResult> parse(std::string_view arg, const PathOptions& opts, bool pat
         if (r.address.domain.size() > kDomainMax) return too_long();
       }
     }
+    r.address.root_dot = !r.address.domain.empty() && p.root_dot;
     if (bracketed && !p.eat('>')) return malformed();
     if (r.address.local.size() > local_len) local_len = r.address.local.size();
     if (local_len > kLocalAcceptMax) return too_long();

@@ -46,6 +46,8 @@ struct Address {
   std::string domain;  // as written minus a trailing dot; "[192.0.2.1]" keeps its
                        // brackets; empty for the null path and unqualified names
   bool is_null = false;  // the null reverse-path <>
+  bool root_dot = false;  // parse_path: the domain was written with a trailing
+                          // dot (Postfix shows it so in replies and logs)
 
   // True when local part and domain are plain ASCII (no SMTPUTF8 needed).
   bool is_ascii() const;

@@ -184,19 +184,6 @@ DEVIATIONS = {
 # names the size of the message queued.
 DEVIATIONS[at("bdat-failed", "BDAT 1 LAST")] = (b"250 2.0.0 Ok: 4 bytes queued as QUEUEID\r\n",
                                                 b"250 2.0.0 Ok: 6 bytes queued as QUEUEID\r\n")
-# Differences that are bugs of ours not fixed yet (see the final report of
-# the change that added this test); asserted like DEVIATIONS so that a fix
-# shows up here and the entry goes.
-NOT_FIXED = {
-    # Postfix names the recipient as written, trailing dot included; our
-    # address parser drops the dot before the relay check words its reply.
-    at("relay-0", "RCPT TO:<user@ELSEWHERE.EXAMPLE.>"): (
-        b"454 4.7.1 <user@ELSEWHERE.EXAMPLE>: Relay access denied\r\n",
-        b"454 4.7.1 <user@ELSEWHERE.EXAMPLE.>: Relay access denied\r\n"),
-    at("relay-0", "RCPT TO:<user%elsewhere.example@EXAMPLE.TEST.>"): (
-        b"454 4.7.1 <user%elsewhere.example@EXAMPLE.TEST>: Relay access denied\r\n",
-        b"454 4.7.1 <user%elsewhere.example@EXAMPLE.TEST.>: Relay access denied\r\n"),
-}
 # EHLO keywords one side offers and the other does not, on purpose:
 # keyword -> (in ours, in Postfix's). Checked on every EHLO reply, then
 # taken out so that the rest is compared line for line, order included.
@@ -264,7 +251,7 @@ def label(c):
 def compare(ours, theirs):
     """Every session's replies; returns the differences not in DEVIATIONS
     and the DEVIATIONS entries that did not show up as stated."""
-    expected = {**DEVIATIONS, **NOT_FIXED}
+    expected = DEVIATIONS
     diffs = []
     for name, commands in SESSIONS.items():
         assert len(ours[name]) == len(theirs[name]), (name, ours[name], theirs[name])

@@ -282,6 +282,21 @@ TEST_CASE("address: path limit 256 at limit and limit+1", "[address][limits]") {
   CHECK(err("<" + local + "@" + d189 + ".>") == "too long");
 }
 
+TEST_CASE("address: a trailing root dot is dropped from the domain and remembered", "[address]") {
+  address::PathOptions opts;
+  auto a = address::parse_path("<user@Example.ORG.>", opts);
+  REQUIRE(a.ok());
+  CHECK(a->address.domain == "Example.ORG");
+  CHECK(a->address.root_dot);
+  auto b = address::parse_path("<user@example.org>", opts);
+  REQUIRE(b.ok());
+  CHECK_FALSE(b->address.root_dot);
+  auto c = address::parse_path("<@relay.example.:user@example.org>", opts);  // a source route's dot only
+  REQUIRE(c.ok());
+  CHECK_FALSE(c->address.root_dot);
+  CHECK_FALSE(address::parse_path("<user@example.org..>", opts).ok());
+}
+
 TEST_CASE("address: parse_mailbox takes the whole input", "[address]") {
   auto a = address::parse_mailbox("\"a b\"@example.org");
   REQUIRE(a.ok());
