@@ -23,13 +23,30 @@ std::string_view name_of(std::string_view line) {
   return line.substr(0, line.find(':'));
 }
 
+bool lower_or_digit(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+
+bool valid_local_name(std::string_view name) {
+  if (name.empty() || name.size() > 64 || name.front() == '.' || name.front() == '-') return false;
+  for (char c : name)
+    if (!(lower_or_digit(c) || c == '.' || c == '_' || c == '-')) return false;
+  return true;
+}
+
+bool valid_domain(std::string_view d) {
+  if (d.empty() || d.size() > 253 || !lower_or_digit(d.front()) || !lower_or_digit(d.back())) return false;
+  for (size_t i = 0; i < d.size(); ++i) {
+    if (!(lower_or_digit(d[i]) || d[i] == '.' || d[i] == '-')) return false;
+    if (d[i] == '.' && i > 0 && d[i - 1] == '.') return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 bool valid_user_name(std::string_view name) {
-  if (name.empty() || name.size() > 64 || name.front() == '.' || name.front() == '-') return false;
-  for (char c : name)
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-')) return false;
-  return true;
+  size_t at = name.find('@');
+  if (at == std::string_view::npos) return valid_local_name(name);
+  return valid_local_name(name.substr(0, at)) && valid_domain(name.substr(at + 1));
 }
 
 std::vector<PasswdUser> list_passwd_users(std::string_view text) {
@@ -59,7 +76,8 @@ std::vector<PasswdUser> list_passwd_users(std::string_view text) {
 
 Result<std::string> passwd_add(std::string_view text, std::string_view name, std::string_view stored, uid_t uid,
                                gid_t gid, std::string_view home) {
-  if (!valid_user_name(name)) return Error{"bad user name: " + str::sanitize(name, 64) + " (a-z, 0-9, . _ -)"};
+  if (!valid_user_name(name))
+    return Error{"bad user name: " + str::sanitize(name, 64) + " (a-z, 0-9, . _ -, and @domain for a virtual user)"};
   for (auto line : lines_of(text))
     if (name_of(line) == name) return Error{"user " + std::string(name) + " exists"};
   std::string out(text);

@@ -13,7 +13,10 @@
 namespace buzon::cli {
 
 // A user name that can be a login, a mailbox file name and a path
-// component: 1..64 of [a-z0-9._-], not starting with '.' or '-'.
+// component: 1..64 of [a-z0-9._-], not starting with '.' or '-'; or, for
+// a user of a virtual mailbox domain (Dovecot's passwd-file recipe), such
+// a name, '@' and a domain of 1..253 of [a-z0-9.-] that starts and ends
+// with a letter or digit.
 bool valid_user_name(std::string_view name);
 
 struct PasswdUser {

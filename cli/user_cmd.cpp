@@ -20,7 +20,7 @@ namespace {
 constexpr size_t kPasswdFileMax = 4 << 20;  // as authd (authd/passdb.h)
 
 const char* const kUsage =
-    "usage: buzon [-c config_dir] user add NAME [--stdin] [--scheme SCHEME] [--home DIR]\n"
+    "usage: buzon [-c config_dir] user add NAME [--stdin] [--scheme SCHEME] [--home DIR] [--uid N] [--gid N]\n"
     "       buzon [-c config_dir] user passwd NAME [--stdin] [--scheme SCHEME]\n"
     "       buzon [-c config_dir] user del NAME\n"
     "       buzon [-c config_dir] user list\n";
@@ -80,15 +80,27 @@ Status write_back(const std::string& path, const std::string& text, const struct
 int cmd_user(const std::string& config_dir, std::span<const std::string> args) {
   if (args.empty()) return std::fputs(kUsage, stderr), 1;
   const std::string& verb = args[0];
-  std::optional<std::string> name, scheme_name, home;
+  std::optional<std::string> name, scheme_name, home, uid_text, gid_text;
   bool from_stdin = false;
   for (size_t i = 1; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a == "--stdin") from_stdin = true;
-    else if ((a == "--scheme" || a == "--home") && i + 1 < args.size()) (a == "--scheme" ? scheme_name : home) = args[++i];
+    else if (a == "--scheme" && i + 1 < args.size()) scheme_name = args[++i];
+    else if (a == "--home" && i + 1 < args.size()) home = args[++i];
+    else if (a == "--uid" && i + 1 < args.size()) uid_text = args[++i];
+    else if (a == "--gid" && i + 1 < args.size()) gid_text = args[++i];
     else if (!a.starts_with("-") && !name) name = a;
     else return std::fputs(kUsage, stderr), 1;
   }
+  // --uid/--gid: a virtual domain's users belong to its vmail account
+  // (virtual_uid_maps), not to the file's owner. Root (0) is refused, as
+  // virtual_minimum_uid would refuse it.
+  auto id_arg = [](const std::optional<std::string>& t, unsigned fallback) -> std::optional<unsigned> {
+    if (!t) return fallback;
+    auto v = str::to_uint(*t);
+    if (!v || *v == 0 || *v > 0x7fffffff) return std::nullopt;
+    return static_cast<unsigned>(*v);
+  };
   if ((verb == "list") == name.has_value()) return std::fputs(kUsage, stderr), 1;
 
   auto cf = config::MainCf::load(config_dir);
@@ -114,6 +126,9 @@ int cmd_user(const std::string& config_dir, std::span<const std::string> args) {
   }
   if (verb != "add" && verb != "passwd") return std::fputs(kUsage, stderr), 1;
   if (verb == "add" && !valid_user_name(*name)) return fail("bad user name: " + str::sanitize(*name, 64));
+  auto uid = id_arg(uid_text, st.st_uid), gid = id_arg(gid_text, st.st_gid);
+  if (!uid || !gid) return fail("--uid and --gid take a number from 1 to 2147483647");
+  if (verb != "add" && (home || uid_text || gid_text)) return std::fputs(kUsage, stderr), 1;
   std::string sname = scheme_name.value_or(cf->get("default_pass_scheme"));
   auto scheme = password::scheme_from_name(sname);
   if (!scheme || *scheme == password::Scheme::Crypt)
@@ -128,9 +143,9 @@ int cmd_user(const std::string& config_dir, std::span<const std::string> args) {
     // Instance mode: the new user is like the others, owned by the account
     // that owns the file, with its home beside theirs.
     std::string h = home.value_or(file::dirname(path) + "/home/" + *name);
-    out = passwd_add(*text, *name, password::format(*stored), st.st_uid, st.st_gid, h);
+    out = passwd_add(*text, *name, password::format(*stored), *uid, *gid, h);
     if (out && ::mkdir(h.c_str(), 0700) == 0 && ::geteuid() == 0) {
-      if (::chown(h.c_str(), st.st_uid, st.st_gid) < 0) return fail(sys_error("chown " + h).message);
+      if (::chown(h.c_str(), *uid, *gid) < 0) return fail(sys_error("chown " + h).message);
     }
   } else {
     out = passwd_set(*text, *name, password::format(*stored));

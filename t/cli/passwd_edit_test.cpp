@@ -23,6 +23,21 @@ TEST_CASE("passwd_edit: names", "[cli][user]") {
   CHECK_FALSE(valid_user_name("Carol"));
   CHECK_FALSE(valid_user_name("a/b"));
   CHECK_FALSE(valid_user_name("a:b"));
+  // Users of virtual mailbox domains: the full address.
+  CHECK(valid_user_name("carol@virt.example"));
+  CHECK(valid_user_name("c.d-e_f9@a-b.c9"));
+  CHECK(valid_user_name(std::string(64, 'a') + "@" + std::string(253, 'b')));
+  CHECK_FALSE(valid_user_name(std::string(64, 'a') + "@" + std::string(254, 'b')));
+  CHECK_FALSE(valid_user_name("carol@"));
+  CHECK_FALSE(valid_user_name("@virt.example"));
+  CHECK_FALSE(valid_user_name("carol@Virt.example"));
+  CHECK_FALSE(valid_user_name("carol@virt..example"));
+  CHECK_FALSE(valid_user_name("carol@.virt.example"));
+  CHECK_FALSE(valid_user_name("carol@virt.example."));
+  CHECK_FALSE(valid_user_name("carol@-virt.example"));
+  CHECK_FALSE(valid_user_name("carol@virt@example"));
+  CHECK_FALSE(valid_user_name("carol@virt/example"));
+  CHECK_FALSE(valid_user_name("carol@virt:example"));
 }
 
 TEST_CASE("passwd_edit: list, add, set, del keep the other lines", "[cli][user]") {

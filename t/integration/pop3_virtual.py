@@ -8,7 +8,6 @@ users: a passwd-file whose home is the user's folder under the base."""
 import os
 import poplib
 import smtplib
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -34,13 +33,16 @@ def virtual_domain(inst):
              "virtual_mailbox_base=" + inst.path("vmail"),
              "virtual_uid_maps=static:%d" % st.st_uid,
              "virtual_gid_maps=static:%d" % st.st_gid)
-    # The line an administrator adds for a virtual user (Dovecot's
-    # passwd-file layout): the full address as the name, the vmail uid/gid,
-    # the user's folder under the base as home.
-    hashed = subprocess.run(["openssl", "passwd", "-6", VPASS], check=True, capture_output=True,
-                            text=True).stdout.strip()
-    with open(inst.path("passwd"), "a") as f:
-        f.write("%s:{SHA512-CRYPT}%s:%d:%d::%s::\n" % (VUSER, hashed, st.st_uid, st.st_gid, home))
+    # A virtual user as the administrator adds one (Dovecot's passwd-file
+    # layout): the full address as the name, the vmail uid/gid, the user's
+    # folder under the base as home.
+    inst.run("user", "add", VUSER, "--stdin", "--uid", str(st.st_uid), "--gid", str(st.st_gid), "--home", home,
+             input=VPASS + "\n")
+    line = [l for l in open(inst.path("passwd")).read().split("\n") if l.startswith(VUSER + ":")]
+    assert len(line) == 1 and line[0].endswith(":%d:%d::%s::" % (st.st_uid, st.st_gid, home)), line
+    # A bad uid is refused before anything is written.
+    p = inst.run("user", "add", "dave@virt.example", "--stdin", "--uid", "0", input="x\n", check=False)
+    assert p.returncode != 0 and "--uid and --gid" in p.stderr, p.stderr
 
 
 def new_files(inst):
