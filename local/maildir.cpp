@@ -1,17 +1,12 @@
 #include "local/maildir.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 
-#include <memory>
-#include <vector>
-
 #include "lib/core/fd.h"
-#include "lib/core/strings.h"
 #include "lib/file/file.h"
 #include "local/output.h"
 
@@ -49,30 +44,6 @@ Status make_maildir(const std::string& dir) {
   return {};
 }
 
-// Bytes of the messages in one cur/ or new/ directory: S= of the name when
-// present (no stat needed), else the file size.
-Result<unsigned long long> directory_usage(const std::string& dir) {
-  DIR* d = ::opendir(dir.c_str());
-  if (!d) {
-    if (errno == ENOENT) return 0ULL;
-    return sys_error("opendir " + dir);
-  }
-  std::unique_ptr<DIR, int (*)(DIR*)> closer(d, ::closedir);
-  unsigned long long total = 0;
-  while (dirent* e = ::readdir(d)) {
-    std::string_view name = e->d_name;
-    if (name.empty() || name.front() == '.') continue;
-    auto s = maildir_size_of_name(name);
-    if (!s) {
-      struct stat st;
-      if (::fstatat(::dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) continue;  // gone meanwhile
-      s = static_cast<unsigned long long>(st.st_size);
-    }
-    total += *s;
-  }
-  return total;
-}
-
 Status write_file(int fd, const Message& msg, unsigned long long size) {
   Output out(fd, 0, 0);
   if (auto s = out.write(delivery_headers(msg)); !s) return s;
@@ -91,14 +62,22 @@ Status write_file(int fd, const Message& msg, unsigned long long size) {
   return {};
 }
 
-}  // namespace
-
-std::optional<unsigned long long> maildir_size_of_name(std::string_view name) {
-  size_t p = name.find(",S=");
-  if (p == std::string_view::npos) return std::nullopt;
-  size_t e = name.find_first_of(",:", p + 3);
-  return str::to_uint(name.substr(p + 3, e == std::string_view::npos ? std::string_view::npos : e - p - 3));
+// A new file in tmp/ with a name of its own (Maildir specification).
+Result<Fd> create_tmp(const std::string& dir, const MaildirOptions& opt, std::string& tmp) {
+  // The counter makes tmp names unique within this process; a collision
+  // means a clock step or a reused pid, so try the next counter value.
+  for (unsigned long q = opt.counter; q < opt.counter + 8; ++q) {
+    timeval now;
+    ::gettimeofday(&now, nullptr);
+    tmp = dir + "tmp/" + maildir_tmp_name(now, ::getpid(), q, opt.hostname);
+    Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+    if (fd) return fd;
+    if (errno != EEXIST) return sys_error("create " + tmp);
+  }
+  return Error{"cannot find a unique name in " + dir + "tmp"};
 }
+
+}  // namespace
 
 std::string maildir_folder_root(const std::string& dir) {
   // ".../Maildir/.Folder/" -> ".../Maildir/"
@@ -108,26 +87,6 @@ std::string maildir_folder_root(const std::string& dir) {
   if (slash == std::string::npos || slash + 1 >= d.size() || d[slash + 1] != '.') return dir;
   std::string parent = d.substr(0, slash + 1);
   return parent;
-}
-
-Result<unsigned long long> maildir_usage(const std::string& dir) {
-  std::string root = maildir_folder_root(dir);
-  unsigned long long total = 0;
-  std::vector<std::string> folders{root};
-  if (DIR* d = ::opendir(root.c_str())) {
-    std::unique_ptr<DIR, int (*)(DIR*)> closer(d, ::closedir);
-    while (dirent* e = ::readdir(d)) {
-      std::string n = e->d_name;
-      if (n.size() > 1 && n[0] == '.' && n != "..") folders.push_back(root + n + "/");
-    }
-  }
-  for (const auto& f : folders)
-    for (const char* sub : {"cur", "new"}) {
-      auto u = directory_usage(f + sub);
-      if (!u) return u.error();
-      total += *u;
-    }
-  return total;
 }
 
 std::string maildir_host(std::string_view host) {
@@ -153,8 +112,11 @@ std::string maildir_name(const Message& msg, std::string_view host, unsigned lon
 Reply deliver_maildir(const std::string& dir, const MaildirOptions& opt, const Message& msg) {
   auto size = delivered_size(msg);
   if (!size) return Reply::defer("4.3.0", "cannot read queue file", size.error().message);
+  // Postfix's mailbox_size_limit for a Maildir: no message file larger
+  // than the limit. A limit on the whole Maildir would need a directory
+  // scan per delivery, growing with the mailbox; whole-mailbox quotas
+  // belong to the access side (Dovecot's quota plugin does the same).
   if (opt.size_limit != 0 && *size > opt.size_limit) return Reply::bounce("5.2.2", "mailbox full");
-  if (auto s = make_maildir(dir); !s) return failure(dir, s.error());
 
   std::string fresh = dir + "new/" + maildir_name(msg, opt.hostname, *size);
   struct stat st;
@@ -165,34 +127,26 @@ Reply deliver_maildir(const std::string& dir, const MaildirOptions& opt, const M
     if (!done || ::fsync(done.get()) < 0) return failure(dir, sys_error("fsync " + fresh));
     return Reply::sent("delivered to maildir");
   }
-  // mailbox_size_limit is the whole Maildir (all Maildir++ folders), as a
-  // mailbox file is limited as a whole; checked after the repeated-request
-  // case, so a completed delivery is never called full.
-  if (opt.size_limit != 0) {
-    auto used = maildir_usage(dir);
-    if (!used) return failure(dir, used.error());
-    if (*used + *size > opt.size_limit) return Reply::bounce("5.2.2", "mailbox full");
-  }
 
+  // The Maildir is made on the first delivery that finds it missing, not
+  // looked at on every delivery.
   std::string tmp;
-  Fd fd;
-  // The counter makes tmp names unique within this process; a collision
-  // means a clock step or a reused pid, so try the next counter value.
-  for (unsigned long q = opt.counter; q < opt.counter + 8 && !fd; ++q) {
-    timeval now;
-    ::gettimeofday(&now, nullptr);
-    tmp = dir + "tmp/" + maildir_tmp_name(now, ::getpid(), q, opt.hostname);
-    fd.reset(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
-    if (!fd && errno != EEXIST) return failure(dir, sys_error("create " + tmp));
+  auto created = create_tmp(dir, opt, tmp);
+  if (!created && created.error().sys_errno == ENOENT) {
+    if (auto s = make_maildir(dir); !s) return failure(dir, s.error());
+    created = create_tmp(dir, opt, tmp);
   }
-  if (!fd) return failure(dir, Error{"cannot find a unique name in " + dir + "tmp"});
+  if (!created) return failure(dir, created.error());
+  Fd fd = std::move(*created);
 
   Status s = write_file(fd.get(), msg, *size);
   bool linked = false;
   if (s) {
     // link, not rename: it never replaces an existing message. EEXIST means
     // a concurrent attempt of this same delivery got there first.
-    if (::link(tmp.c_str(), fresh.c_str()) == 0) linked = true;
+    int r = ::link(tmp.c_str(), fresh.c_str());
+    if (r < 0 && errno == ENOENT && make_maildir(dir)) r = ::link(tmp.c_str(), fresh.c_str());  // new/ was missing
+    if (r == 0) linked = true;
     else if (errno != EEXIST) s = sys_error("link " + fresh);
   }
   ::unlink(tmp.c_str());

@@ -16,7 +16,6 @@
 #include <sys/time.h>
 #include <sys/types.h>
 
-#include <optional>
 #include <string>
 #include <string_view>
 
@@ -28,7 +27,7 @@ namespace buzon::local {
 
 struct MaildirOptions {
   std::string hostname;               // myhostname
-  unsigned long long size_limit = 0;  // mailbox_size_limit of the whole Maildir; 0 = none
+  unsigned long long size_limit = 0;  // mailbox_size_limit: per message file, as Postfix; 0 = none
   unsigned long counter = 0;          // per-process delivery counter (Q of tmp names)
 };
 
@@ -37,21 +36,17 @@ struct MaildirOptions {
 std::string maildir_host(std::string_view host);
 // tmp/ name of one writer.
 std::string maildir_tmp_name(const timeval& now, pid_t pid, unsigned long counter, std::string_view host);
-// The S= size in a Maildir file name ("...,S=1234:2,S"); nullopt without.
-std::optional<unsigned long long> maildir_size_of_name(std::string_view name);
 // The Maildir a Maildir++ sub-folder belongs to (".../Maildir/.Lists/" ->
 // ".../Maildir/"); dir itself when it is not a sub-folder.
 std::string maildir_folder_root(const std::string& dir);
-// Bytes of all messages (cur/ and new/ of the Maildir and of every
-// Maildir++ sub-folder) of the Maildir that dir is or belongs to.
-Result<unsigned long long> maildir_usage(const std::string& dir);
 // new/ name of one delivery.
 std::string maildir_name(const Message& msg, std::string_view host, unsigned long long size);
 
 // Delivers msg into the Maildir at dir (the path ends in '/'), creating
-// dir and its cur/ new/ tmp/ with mode 0700 when missing (and the
+// dir and its cur/ new/ tmp/ with mode 0700 when tmp/ is missing (and the
 // "maildirfolder" marker in a Maildir++ sub-folder, Maildir/.Name/).
-// 5.2.2 "mailbox full" when the Maildir would grow past size_limit.
+// 5.2.2 "mailbox full" when the message file would be larger than
+// size_limit.
 Reply deliver_maildir(const std::string& dir, const MaildirOptions& opt, const Message& msg);
 
 }  // namespace buzon::local

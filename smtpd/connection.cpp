@@ -1,6 +1,7 @@
 #include "smtpd/connection.h"
 
 #include <event2/buffer.h>
+#include <sys/socket.h>
 
 #include <cstdlib>
 
@@ -128,8 +129,21 @@ void Connection::delay_over() {
   resume();
 }
 
+void Connection::write_bytes(std::string_view bytes) {
+  // A plaintext socket with nothing queued sends at once: that saves the
+  // write event's two epoll changes and a turn of the loop per reply.
+  // What the socket does not take now waits in the bufferevent, which also
+  // reports errors (event_cb). Under TLS the bufferevent encrypts.
+  if (!ssl_ && evbuffer_get_length(bufferevent_get_output(bev_.get())) == 0) {
+    ssize_t n = ::send(fd_.get(), bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n > 0) bytes.remove_prefix(static_cast<size_t>(n));
+    if (bytes.empty()) return;
+  }
+  bufferevent_write(bev_.get(), bytes.data(), bytes.size());
+}
+
 void Connection::write_out(Output out) {
-  if (!out.bytes.empty()) bufferevent_write(bev_.get(), out.bytes.data(), out.bytes.size());
+  if (!out.bytes.empty()) write_bytes(out.bytes);
   if (out.queued && on_queued_) on_queued_();
   if (out.commit) {
     commit_ = pool_.commit(std::move(*out.commit), [this](Status st) {

@@ -45,6 +45,7 @@ class Connection {
   void on_event(short what);
   void send(Output out);
   void write_out(Output out);
+  void write_bytes(std::string_view bytes);
   void delay_over();
   void finish(bool lost);
   // TLS (connection_tls.cpp): start the handshake on fd_ (STARTTLS once

@@ -61,6 +61,7 @@ int serve(daemon::Context& ctx) {
   settings.queue_dir = std::string(".");  // pre_jail entered queue_directory (or chroot made it "/")
   const bool local = ctx.type == "unix";
 
+  bool wake_pending = false;  // a qmgr trigger is deferred; outlives the loop, which runs it at the end
   event::Loop loop;
   queue::CommitPool commits(loop);
   // Declared before the connections: they tell it goodbye as they go.
@@ -90,7 +91,16 @@ int serve(daemon::Context& ctx) {
     if (!node.empty()) loop.defer_delete(std::move(node.mapped()));
     server->client_done();
   };
-  auto queued = [&] { wake_qmgr(settings.queue_dir); };
+  // One trigger per turn of the loop, however many commits ended in it:
+  // qmgr's 'W' takes in every file in incoming/, so one says it all.
+  auto queued = [&] {
+    if (wake_pending) return;
+    wake_pending = true;
+    loop.defer([&] {
+      wake_pending = false;
+      wake_qmgr(settings.queue_dir);
+    });
+  };
 
   server = std::make_unique<daemon::Server>(loop, ctx, settings.client_limit, [&](Fd fd) {
     auto peer = local ? local_peer(fd.get(), ctx.cf) : network_peer(fd.get());

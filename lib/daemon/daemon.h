@@ -88,7 +88,8 @@ int run(int argc, char** argv, const Spec& spec);
 // time when client_limit is 1), tells master whether this process is
 // available, stops accepting on SIGHUP/SIGTERM and stops the loop when the
 // last client is done. Exits the loop after max_idle seconds without a client
-// (unless persistent) or once max_use clients have been served.
+// (unless persistent) or once max_use x client_limit clients have been
+// served.
 class Server {
  public:
   using OnClient = std::function<void(Fd client)>;
@@ -109,6 +110,7 @@ class Server {
 
  private:
   void accept_ready();
+  bool accept_one();  // false: nothing (more) to accept now
   void update();
   void report(bool available);
   void begin_stop(Stop why);
@@ -127,7 +129,7 @@ class Server {
   std::unique_ptr<event::Event> accept_ev_, idle_ev_, hup_ev_, term_ev_;
   // Added by the lib/daemon implementation (private; no caller sees them).
   std::chrono::milliseconds max_idle_{0};  // 0: never exit for idleness
-  unsigned long long max_use_ = 0;         // 0: no limit
+  unsigned long long max_use_ = 0;         // clients per process; 0: no limit
   bool accept_paused_ = false;             // after EMFILE and friends
   bool reported_taken_ = false;            // first client announced to master
   std::unique_ptr<event::Event> status_ev_, grace_ev_, pause_ev_;

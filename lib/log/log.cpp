@@ -3,6 +3,8 @@
 #include "lib/log/log.h"
 
 #include <fcntl.h>
+#include <pthread.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -32,6 +34,13 @@ struct State {
   std::string ident;    // "buzon/smtpd"; openlog() keeps this pointer
   std::string host;     // for maillog_file lines, as syslogd writes it
   Fd maillog;           // O_APPEND, opened once before chroot/privilege drop
+  pid_t pid = 0;        // for maillog_file lines; refreshed in a forked child
+  // Without a syslog daemon, glibc's syslog() tries to connect to /dev/log
+  // for every line (socket, connect, close): most of a daemon's system
+  // calls per message. So it is called only while /dev/log exists, which
+  // is looked at again at most once a minute.
+  bool syslog_up = false;
+  time_t syslog_retry_at = 0;
 };
 
 // Never destroyed: a message logged from a static destructor or an atexit
@@ -45,6 +54,27 @@ const char* program_name() {
   const State& s = state();
   if (!s.program.empty()) return s.program.c_str();
   return program_invocation_short_name;
+}
+
+constexpr char kSyslogSocket[] = "/dev/log";
+constexpr time_t kSyslogRetry = 60;
+
+bool syslog_socket_exists() {
+  struct stat st;
+  return ::stat(kSyslogSocket, &st) == 0 && S_ISSOCK(st.st_mode);
+}
+
+void to_syslog(State& s, int priority, const std::string& line) {
+  if (!s.syslog_up) {
+    time_t now = ::time(nullptr);
+    if (now < s.syslog_retry_at) return;
+    s.syslog_up = syslog_socket_exists();
+    if (!s.syslog_up) {
+      s.syslog_retry_at = now + kSyslogRetry;
+      return;
+    }
+  }
+  ::syslog(priority, "%s", line.c_str());
 }
 
 // One write(2) per line: with O_APPEND the kernel places the whole line at
@@ -100,10 +130,10 @@ void emit(int priority, std::string_view text) {
   std::string line = str::sanitize(text, kTextMax);
   if (!s.initialized || s.also_stderr) write_line(2, std::string(program_name()) + ": " + line + "\n");
   if (s.initialized) {
-    ::syslog(priority, "%s", line.c_str());
+    to_syslog(s, priority, line);
     if (s.maillog) {
-      write_line(s.maillog.get(), timestamp() + " " + s.host + " " + s.ident + "[" +
-                                      std::to_string(::getpid()) + "]: " + line + "\n");
+      write_line(s.maillog.get(), timestamp() + " " + s.host + " " + s.ident + "[" + std::to_string(s.pid) +
+                                      "]: " + line + "\n");
     }
   }
   errno = saved_errno;
@@ -124,6 +154,14 @@ void init(std::string_view program, const config::MainCf& cf) {
   // LOG_NDELAY connects to /dev/log now, while it is still reachable
   // (before chroot).
   ::openlog(s.ident.c_str(), LOG_PID | LOG_NDELAY, facility < 0 ? LOG_MAIL : facility);
+  s.syslog_up = syslog_socket_exists();
+  s.syslog_retry_at = s.syslog_up ? 0 : ::time(nullptr) + kSyslogRetry;
+  s.pid = ::getpid();
+  static bool atfork_set = false;
+  if (!atfork_set) {
+    atfork_set = true;
+    ::pthread_atfork(nullptr, nullptr, [] { state().pid = ::getpid(); });
+  }
 
   std::string problem;
   s.maillog.reset();

@@ -121,11 +121,12 @@ def test_forward_luser_relay_mailbox_command():
         assert open(log).read() == "sender@example.org bob+x@example.test x\n"
 
 
-def test_maildir_full_counts_its_folders():
-    """mailbox_size_limit limits the whole Maildir, Maildir++ folders included:
-    a message that would grow it past the limit bounces 5.2.2 to the sender,
-    who reads the report (here a Maildir too) with s-nail; once the folder is
-    emptied the same message is delivered."""
+def test_maildir_file_over_the_limit_bounces():
+    """mailbox_size_limit limits each Maildir message file, as Postfix's does:
+    a message larger than the limit bounces 5.2.2 to the sender, who reads
+    the report (here a Maildir too) with s-nail; a small one is delivered
+    although the Maildir and its Maildir++ folders already hold more than
+    the limit."""
     with Instance(users=("alice", "bob")) as inst:
         inst.run("conf", "-e", "home_mailbox=Maildir/", "mailbox_size_limit=20000")
         folder = inst.path("home", "bob", "Maildir", ".Lists", "cur")
@@ -140,8 +141,7 @@ def test_maildir_full_counts_its_folders():
             for n in files:
                 os.chown(os.path.join(d, n), st.st_uid, st.st_gid)
         inst.start()
-        body = "line of text\n" * 100  # ~1.3 kB: fits alone, not with the folder
-        smtp_send(inst, "alice@example.test", ["bob@example.test"], "too much", body)
+        smtp_send(inst, "alice@example.test", ["bob@example.test"], "too big", "line of text\n" * 1700)  # ~22 kB
         wait_for("bounce", lambda: inst.maildir_messages("alice"), timeout=20)
         assert inst.maildir_messages("bob") == []
         report = email.message_from_bytes(inst.maildir_messages("alice")[0], policy=email.policy.default)
@@ -154,12 +154,11 @@ def test_maildir_full_counts_its_folders():
         p = subprocess.run(["s-nail", "-n", "-N", "-R", "-H", "-S", "headline=%s", "-f", "maildir://" + inst.path("home", "alice", "Maildir")],
                            capture_output=True, text=True, env=env, timeout=30)
         assert "Undelivered Mail Returned to Sender" in p.stdout, p.stdout + p.stderr
-        os.unlink(filed)
-        smtp_send(inst, "alice@example.test", ["bob@example.test"], "fits now", body)
+        smtp_send(inst, "alice@example.test", ["bob@example.test"], "fits", "line of text\n" * 100)
         wait_for("delivery", lambda: inst.maildir_messages("bob"), timeout=20)
-        assert b"Subject: fits now" in inst.maildir_messages("bob")[0]
+        assert b"Subject: fits" in inst.maildir_messages("bob")[0]
 
 
 if __name__ == "__main__":
     main([test_aliases_lists_include_command_file_loop, test_forward_luser_relay_mailbox_command,
-          test_maildir_full_counts_its_folders])
+          test_maildir_file_over_the_limit_bounces])

@@ -5,7 +5,7 @@ mbox target, an @domain catch-all, a virtual alias pointing into a virtual
 mailbox domain; smtpd refuses unknown users at RCPT (550 5.1.1 "User
 unknown in virtual mailbox table") and relays for nobody while accepting
 the virtual domains; deliveries are checked byte for byte and logged with
-relay=virtual; a mailbox over virtual_mailbox_limit bounces 5.2.2; a
+relay=virtual; an mbox over virtual_mailbox_limit bounces 5.2.2; a
 domain in both mydestination and virtual_mailbox_domains stays local with
 Postfix's warning. Real client: smtplib."""
 import email
@@ -128,8 +128,9 @@ def test_virtual_mailbox():
         assert "to=<alice@both.example>, relay=local," in log, log[-3000:]
         assert "warning: do not list domain both.example in BOTH mydestination and virtual_mailbox_domains" in log
 
-        # bob's Maildir holds ~600 bytes: 4.7 KB more is over virtual_mailbox_limit.
-        send(inst, ["bob@virt.example"], "too big", "x" * 60 + "\n" + ("y" * 60 + "\n") * 72)
+        # carol's mbox holds ~600 bytes: 4.7 KB more is over virtual_mailbox_limit
+        # (a Maildir's limit is per message file, as Postfix's).
+        send(inst, ["carol@virt.example"], "too big", "x" * 60 + "\n" + ("y" * 60 + "\n") * 72)
 
         def bounces():
             return [email.message_from_bytes(m, policy=email.policy.default)
@@ -137,10 +138,12 @@ def test_virtual_mailbox():
         wait_for("bounce", lambda: bounces(), timeout=30)
         status = [p for p in bounces()[0].walk() if p.get_content_type() == "message/delivery-status"][0]
         fields = status.get_payload()[1]
-        assert fields["Final-Recipient"] == "rfc822; bob@virt.example", str(fields)
+        assert fields["Final-Recipient"] == "rfc822; carol@virt.example", str(fields)
         assert fields["Status"] == "5.2.2" and "mailbox full" in fields["Diagnostic-Code"], str(fields)
+        with open(inst.path("vmail", "virt.example", "carol"), "rb") as f:
+            assert b"too big" not in f.read()
         assert len(maildir_files(inst, "virt.example", "bob")) == 2
-        assert "to=<bob@virt.example>, relay=virtual" in inst.maillog()
+        assert "to=<carol@virt.example>, relay=virtual" in inst.maillog()
         inst.wait_queue_empty()
 
 

@@ -270,8 +270,9 @@ TEST_CASE("daemon: SIGTERM gives a busy client a bounded grace period", "[daemon
 }
 
 TEST_CASE("daemon: max_use at the limit stops accepting, exits when idle", "[daemon]") {
-  Rig rig("max_idle = 100s\nmax_use = 2\n");
-  daemon::Server server(rig.loop, rig.ctx, 5, rig.keep());
+  // A process with two client slots serves max_use = 1 client per slot.
+  Rig rig("max_idle = 100s\nmax_use = 1\n");
+  daemon::Server server(rig.loop, rig.ctx, 2, rig.keep());
   Fd c1 = connect_unix(rig.sock);
   Fd c2 = connect_unix(rig.sock);
   rig.pump([&] { return rig.accepted.size() == 2; }, std::chrono::seconds(5));

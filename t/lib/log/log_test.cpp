@@ -184,6 +184,42 @@ TEST_CASE("log: maillog_file gets one syslog-shaped line per message", "[log]") 
   CHECK((st.st_mode & 0777) == 0600);
 }
 
+// The pid in "IDENT[pid]:" of a maillog_file line.
+std::string pid_of_line(const std::string& line) {
+  size_t open = line.find('['), close = line.find("]: ");
+  if (open == std::string::npos || close == std::string::npos || close < open) return "";
+  return line.substr(open + 1, close - open - 1);
+}
+
+TEST_CASE("log: maillog_file lines carry the pid of the process that logs, also after a fork", "[log]") {
+  TempDir dir;
+  std::string maillog = dir.path + "/maillog";
+  std::string pids = dir.path + "/pids";
+  int status = in_child(dir.path + "/stderr", [&] {
+    log::init("local", cf_with("maillog_file = " + maillog + "\n"));
+    log::info("parent");
+    std::fflush(nullptr);
+    pid_t child = ::fork();
+    if (child == 0) {
+      log::info("child");
+      _exit(0);
+    }
+    int st = 0;
+    ::waitpid(child, &st, 0);
+    std::ofstream(pids) << ::getpid() << " " << child << "\n";
+  });
+  REQUIRE(WIFEXITED(status));
+  auto lines = lines_of(dir.read("maillog"));
+  REQUIRE(lines.size() == 2);
+  std::stringstream ss(dir.read("pids"));
+  std::string parent, child;
+  ss >> parent >> child;
+  CHECK(syslog_shaped(lines[0], "buzon/local", "parent"));
+  CHECK(pid_of_line(lines[0]) == parent);
+  CHECK(syslog_shaped(lines[1], "buzon/local", "child"));
+  CHECK(pid_of_line(lines[1]) == child);
+}
+
 TEST_CASE("log: maillog_file is appended to, never truncated", "[log]") {
   TempDir dir;
   std::string maillog = dir.path + "/maillog";
