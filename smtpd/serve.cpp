@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <unordered_map>
 #include <vector>
 
@@ -61,9 +62,14 @@ int serve(daemon::Context& ctx) {
   settings.queue_dir = std::string(".");  // pre_jail entered queue_directory (or chroot made it "/")
   const bool local = ctx.type == "unix";
 
-  bool wake_pending = false;  // a qmgr trigger is deferred; outlives the loop, which runs it at the end
+  // qmgr hears of a message from the commit thread as soon as the file is
+  // in incoming/; a trigger that failed there is repeated from the loop
+  // once the commit is over, where a failure can be logged.
+  std::atomic<bool> wake_failed{false};
   event::Loop loop;
-  queue::CommitPool commits(loop);
+  queue::CommitPool commits(loop, queue::CommitPool::kDefaultThreads, [qdir = settings.queue_dir, &wake_failed] {
+    if (!queue::trigger_qmgr(qdir, 'W')) wake_failed = true;
+  });
   // Declared before the connections: they tell it goodbye as they go.
   std::unique_ptr<anvil::Client> anvil;
   settings.service = ctx.service;
@@ -91,15 +97,8 @@ int serve(daemon::Context& ctx) {
     if (!node.empty()) loop.defer_delete(std::move(node.mapped()));
     server->client_done();
   };
-  // One trigger per turn of the loop, however many commits ended in it:
-  // qmgr's 'W' takes in every file in incoming/, so one says it all.
   auto queued = [&] {
-    if (wake_pending) return;
-    wake_pending = true;
-    loop.defer([&] {
-      wake_pending = false;
-      wake_qmgr(settings.queue_dir);
-    });
+    if (wake_failed.exchange(false)) wake_qmgr(settings.queue_dir);
   };
 
   server = std::make_unique<daemon::Server>(loop, ctx, settings.client_limit, [&](Fd fd) {

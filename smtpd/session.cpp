@@ -433,7 +433,11 @@ void Session::end_data(bool chunked) {
     count(chunked ? bdat_command_ : data_command_, false);
     return reset_transaction();
   }
-  committing_ = Committing{id, chunked, chunked_size_, sum.has_message_id ? sum.message_id : t.added_message_id};
+  committing_ = Committing{id, chunked, chunked_size_};
+  // Postfix's cleanup logs the Message-ID; qmgr logs from=, size=, nrcpt=.
+  // Logged before the commit: qmgr may take the file while it is synced.
+  const std::string& message_id = sum.has_message_id ? sum.message_id : t.added_message_id;
+  if (!message_id.empty()) log::info(id, {{"message-id", message_id}});
   if (t.disposition == Transaction::Disposition::Discard) {
     // access(5) DISCARD: the client hears that the message was queued; the
     // file is dropped with the transaction (logged at the restriction).
@@ -456,8 +460,6 @@ void Session::finish_message(Status committed) {
     count(command, false);
     return reset_transaction();
   }
-  // Postfix's cleanup logs the Message-ID; qmgr logs from=, size=, nrcpt=.
-  if (!c.message_id.empty()) log::info(id, {{"message-id", c.message_id}});
   // Postfix's BDAT LAST reply names the message size in bytes as received.
   reply(c.chunked ? "250 2.0.0 Ok: " + std::to_string(c.size) + " bytes queued as " + id
                   : "250 2.0.0 Ok: queued as " + id);

@@ -299,7 +299,6 @@ class Session {
     std::string id;
     bool chunked = false;
     unsigned long long size = 0;  // BDAT bytes, for the reply
-    std::string message_id;
   };
   std::optional<Committing> committing_;
   bool stopping_ = false;

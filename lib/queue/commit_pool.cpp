@@ -5,11 +5,10 @@
 
 #include <cerrno>
 
-
 namespace buzon::queue {
 
-CommitPool::CommitPool(event::Loop& loop, unsigned threads)
-    : loop_(loop), wake_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
+CommitPool::CommitPool(event::Loop& loop, unsigned threads, std::function<void()> on_published)
+    : loop_(loop), on_published_(std::move(on_published)), wake_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
   wake_ev_ = std::make_unique<event::Event>(loop_, wake_.get(), EV_READ | EV_PERSIST, [this](short) { on_finished(); });
   wake_ev_->add();
   for (unsigned i = 0; i < std::max(1u, threads); ++i) threads_.emplace_back([this] { work(); });
@@ -46,7 +45,11 @@ void CommitPool::work() {
       job = std::move(waiting_.front());
       waiting_.pop_front();
     }
-    job->status = job->writer.commit();
+    job->status = job->writer.publish();
+    if (job->status) {
+      if (on_published_) on_published_();
+      job->status = job->writer.sync();
+    }
     finish(std::move(job));
   }
 }

@@ -277,6 +277,11 @@ Status Writer::append(std::string_view bytes) {
 }
 
 Status Writer::commit() {
+  if (auto s = publish(); !s) return s;
+  return sync();
+}
+
+Status Writer::publish() {
   if (!in_content_) return Error{"queue file " + id_ + ": commit before content"};
   char end[kEndRecordSize + 1];
   std::snprintf(end, sizeof end, "E20:%020llu\n", content_size_);
@@ -288,6 +293,10 @@ Status Writer::commit() {
   if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) < 0)
     return sys_error("rename " + from);
   committed_ = true;  // the name is incoming/ID now: nothing to remove from tmp/
+  return {};
+}
+
+Status Writer::sync() {
   if (::fsync(fd_.get()) < 0) return sys_error("fsync queue file " + id_);
   return {};
 }

@@ -127,6 +127,11 @@ class Writer {
   // when the fsync then fails the client hears 4xx and may send it again:
   // a duplicate at worst, never a loss.
   Status commit();
+  // commit() in its two steps: publish() writes the end record and renames
+  // the file into place, where qmgr may take it at once; sync() makes it
+  // durable. The message is accepted only when both succeeded.
+  Status publish();
+  Status sync();
   // commit() puts the file into hold/ instead (access(5) HOLD): qmgr leaves
   // it alone until "buzon queue release".
   void hold_on_commit() { into_ = "hold"; }

@@ -42,6 +42,15 @@ def test_smtplib_to_mbox():
         log = inst.maillog()
         assert re.search(r"to=<bob@example.test>, relay=local, delay=[0-9.]+, delays=[0-9./]+, dsn=2\.0\.0, status=sent", log), log
         assert "removed" in log
+        # A message's lines come in Postfix's order, which log tools rely on:
+        # smtpd's client= and message-id= before qmgr's from=, the delivery
+        # and removed (qmgr may take the file while smtpd still syncs it).
+        qid = re.search(r"smtpd\[\d+\]: ([0-9A-F]+): client=", log).group(1)
+        steps = [r"smtpd\[\d+\]: %s: client=" % qid, r"smtpd\[\d+\]: %s: message-id=" % qid,
+                 r"qmgr\[\d+\]: %s: from=" % qid, r"%s: to=<bob@example.test>, relay=local" % qid,
+                 r"qmgr\[\d+\]: %s: removed" % qid]
+        at = [re.search(step, log).start() for step in steps]
+        assert at == sorted(at), log
 
 
 def test_swaks_to_maildir():

@@ -5,7 +5,10 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <mutex>
 #include <string>
+#include <vector>
 
 #include "lib/event/event.h"
 #include "lib/file/file.h"
@@ -116,4 +119,65 @@ TEST_CASE("commit pool: destruction with work queued loses nothing committed", "
     CHECK(queue::read_envelope(fd.get(), e->d_name));
   }
   ::closedir(d);
+}
+
+TEST_CASE("commit pool: on_published runs once the file is complete in incoming/, before done", "[queue][commit]") {
+  TempQueue q;
+  event::Loop loop;
+  event::Event deadline(loop, -1, 0, [&](short) { loop.stop(); });
+  deadline.add(std::chrono::seconds(20));
+  constexpr int kMessages = 10;
+  std::mutex mu;
+  std::vector<size_t> seen_in_incoming;  // what each call found there
+  std::atomic<int> published{0};
+  int done = 0;
+  std::atomic<int> published_before_done{0};
+  {
+    queue::CommitPool pool(loop, 3, [&] {
+      ++published;
+      // No Catch2 macros on a worker thread: count by hand.
+      size_t n = 0;
+      if (DIR* d = ::opendir((q.dir + "/incoming").c_str())) {
+        while (dirent* e = ::readdir(d)) n += e->d_name[0] != '.';
+        ::closedir(d);
+      }
+      std::lock_guard lock(mu);
+      seen_in_incoming.push_back(n);
+    });
+    for (int i = 0; i < kMessages; ++i)
+      pool.commit(complete_writer(q, "x\n"), [&](Status s) {
+        CHECK(s);
+        ++done;
+        // Each done follows its own message's on_published.
+        if (published.load() >= done) ++published_before_done;
+        if (done == kMessages) loop.stop();
+      });
+    loop.run();
+  }
+  CHECK(done == kMessages);
+  CHECK(published == kMessages);
+  CHECK(published_before_done == kMessages);
+  for (size_t n : seen_in_incoming) CHECK(n >= 1);  // the message that called was there already
+}
+
+TEST_CASE("commit pool: no on_published for a commit that fails", "[queue][commit]") {
+  TempQueue q;
+  event::Loop loop;
+  event::Event deadline(loop, -1, 0, [&](short) { loop.stop(); });
+  deadline.add(std::chrono::seconds(20));
+  {
+    std::atomic<int> calls{0};
+    queue::CommitPool pool(loop, 1, [&] { ++calls; });
+    queue::Writer w = complete_writer(q, "x\n");
+    std::system(("rm -rf '" + q.dir + "/incoming'").c_str());
+    bool finished = false;
+    pool.commit(std::move(w), [&](Status s) {
+      CHECK_FALSE(s);
+      finished = true;
+      loop.stop();
+    });
+    loop.run();
+    CHECK(finished);
+    CHECK(calls == 0);
+  }
 }
