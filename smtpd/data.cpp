@@ -1,5 +1,8 @@
 #include "smtpd/data.h"
 
+#include <algorithm>
+#include <cstring>
+
 #include "lib/core/strings.h"
 
 namespace buzon::smtpd {
@@ -11,6 +14,17 @@ constexpr size_t kChunk = 65536;
 
 // RFC 5322 ftext: printable US-ASCII except ':'.
 bool is_ftext(char c) { return c >= 33 && c <= 126 && c != ':'; }
+
+// The end of the run of bytes from i that holds no CR and no LF: two
+// memchr scans, not a state machine step per byte.
+size_t plain_run_end(std::string_view in, size_t i) {
+  const char* begin = in.data() + i;
+  size_t len = in.size() - i;
+  const void* lf = std::memchr(begin, '\n', len);
+  size_t upto = lf ? static_cast<size_t>(static_cast<const char*>(lf) - begin) : len;
+  const void* cr = std::memchr(begin, '\r', upto);
+  return i + (cr ? static_cast<size_t>(static_cast<const char*>(cr) - begin) : upto);
+}
 
 }  // namespace
 
@@ -29,20 +43,38 @@ DataReader::DataReader(const Limits& limits, Sink sink, HeaderEnd header_end)
 
 size_t DataReader::feed(std::string_view in) {
   size_t i = 0;
-  while (i < in.size() && !done_) step(in[i++]);
+  while (i < in.size() && !done_) {
+    if (state_ == State::Mid && !in_headers_) {
+      // The rest of a body line up to its CR or LF is content as it is.
+      size_t end = plain_run_end(in, i);
+      if (end > i) {
+        content_run(in.substr(i, end - i));
+        i = end;
+        continue;
+      }
+    }
+    step(in[i++]);
+  }
   flush();
   return i;
 }
 
 void DataReader::feed_chunk(std::string_view in) {
   // LineStart and Mid behave alike here: a leading dot is content.
-  for (char c : in) {
+  size_t i = 0;
+  while (i < in.size()) {
     if (state_ == State::MidCr) {
-      mid_cr(c);
-    } else {
-      state_ = State::Mid;
-      mid(c);
+      mid_cr(in[i++]);
+      continue;
     }
+    state_ = State::Mid;
+    size_t end = in_headers_ ? i : plain_run_end(in, i);
+    if (end > i) {
+      content_run(in.substr(i, end - i));
+      i = end;
+      continue;
+    }
+    mid(in[i++]);
   }
   flush();
 }
@@ -144,6 +176,17 @@ void DataReader::content(char c) {
     in_headers_ = false;  // the rest is body; the bytes are kept
     if (!(continuation && dropping_)) emit(pending_);
     pending_.clear();
+  }
+}
+
+void DataReader::content_run(std::string_view bytes) {
+  sum_.size += bytes.size();
+  if (limits_.message_size_limit && sum_.size > limits_.message_size_limit) sum_.too_big = true;
+  while (!bytes.empty() && !discarding()) {
+    size_t take = std::min(bytes.size(), kChunk - std::min(kChunk, out_.size()));
+    out_.append(bytes.substr(0, take));
+    bytes.remove_prefix(take);
+    if (out_.size() >= kChunk) flush();
   }
 }
 

@@ -88,6 +88,8 @@ class DataReader {
   void mid(char c);
   void mid_cr(char c);
   void content(char c);
+  // Body bytes without CR or LF, as content(c) for each, in one piece.
+  void content_run(std::string_view bytes);
   void line_end(bool crlf);
   void header_line_end();
   void end_of_headers();
