@@ -64,6 +64,20 @@ Output Session::anvil_reply(Result<attr::Message> r) {
   const ClientLimits& l = s_.limits;
   const std::string client = peer_.label();
   auto over = [](const std::optional<unsigned long long>& v, unsigned limit) { return limit > 0 && v && *v > limit; };
+  // A command over its rate limit: Postfix's warning, a 450, a failed count.
+  auto refuse = [&](const std::string& limit_name, size_t index, const std::string& reply_text) {
+    log::warning(limit_name + " rate limit exceeded: " + std::to_string(*rate) + " from " + client + " for service " +
+                 s_.service);
+    reply(reply_text);
+    count(index, false);
+  };
+  // A command within its limit goes on where it stopped.
+  auto rerun = [&](void (Session::*command)(std::string_view)) {
+    anvil_passed_ = true;
+    last_code_ = 0;
+    (this->*command)(anvil_arg_);
+    anvil_passed_ = false;
+  };
   switch (what) {
     case AnvilWait::Connect:
       if (over(open, l.connection_count)) {
@@ -83,40 +97,21 @@ Output Session::anvil_reply(Result<attr::Message> r) {
       const bool mail = what == AnvilWait::Mail;
       const size_t index = find_command(mail ? "MAIL" : "RCPT");
       if (over(rate, mail ? l.message_rate : l.recipient_rate)) {
-        if (mail) {
-          reply("450 4.7.1 Error: too much mail from " + peer_.addr);
-          log::warning("Message delivery request rate limit exceeded: " + std::to_string(*rate) + " from " + client +
-                       " for service " + s_.service);
-        } else {
-          log::warning("Recipient address rate limit exceeded: " + std::to_string(*rate) + " from " + client +
-                       " for service " + s_.service);
-          reply("450 4.7.1 Error: too many recipients from " + peer_.addr);
-        }
-        count(index, false);
+        if (mail) refuse("Message delivery request", index, "450 4.7.1 Error: too much mail from " + peer_.addr);
+        else refuse("Recipient address", index, "450 4.7.1 Error: too many recipients from " + peer_.addr);
         break;
       }
-      // Within the limit: the command goes on where it stopped.
-      anvil_passed_ = true;
-      last_code_ = 0;
-      if (mail) cmd_mail(anvil_arg_);
-      else cmd_rcpt(anvil_arg_);
-      anvil_passed_ = false;
+      rerun(mail ? &Session::cmd_mail : &Session::cmd_rcpt);
       count(index, last_code_ > 0 && last_code_ < 400);
       break;
     }
     case AnvilWait::Auth: {
       const size_t index = find_command("AUTH");
       if (over(rate, l.auth_rate)) {
-        log::warning("AUTH command rate limit exceeded: " + std::to_string(*rate) + " from " + client +
-                     " for service " + s_.service);
-        reply("450 4.7.1 Error: too many AUTH commands from " + peer_.addr);
-        count(index, false);
+        refuse("AUTH command", index, "450 4.7.1 Error: too many AUTH commands from " + peer_.addr);
         break;
       }
-      anvil_passed_ = true;
-      last_code_ = 0;
-      cmd_auth(anvil_arg_);
-      anvil_passed_ = false;
+      rerun(&Session::cmd_auth);
       // An exchange that started is counted when it ends (auth_done()).
       if (sasl_ == Sasl::Idle) count(index, last_code_ > 0 && last_code_ < 400);
       break;
