@@ -229,6 +229,15 @@ bool run_until(event::Loop& loop, const std::function<bool()>& pred, std::chrono
 
 long long wall() { return static_cast<long long>(::time(nullptr)); }
 
+// "recipient via nexthop" of each request an agent got, sorted.
+std::vector<std::string> routed(const FakeAgent& agent) {
+  std::vector<std::string> out;
+  for (const auto& r : agent.requests)
+    out.push_back(std::string(r.get("recipient").value_or("")) + " via " + std::string(r.get("nexthop").value_or("")));
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 }  // namespace
 
 TEST_CASE("scheduler: local recipients are delivered and the file removed", "[qmgr][scheduler]") {
@@ -572,13 +581,10 @@ TEST_CASE("scheduler: transport_maps picks agents, error, retry and discard", "[
   // bob to local, slow and the report of "gone" (to alice) also local;
   // busy and elsewhere stay deferred.
   REQUIRE(run_until(loop, [&] { return q.has("deferred", id) && s.messages() == 0; }));
-  std::vector<std::string> to_local, to_slow;
+  std::vector<std::string> to_local;
   for (const auto& r : local.requests) to_local.emplace_back(r.get("recipient").value_or(""));
-  for (const auto& r : slow.requests)
-    to_slow.push_back(std::string(r.get("recipient").value_or("")) + " via " + std::string(r.get("nexthop").value_or("")));
   CHECK(to_local == std::vector<std::string>{"bob@example.test", "alice@example.test"});
-  std::sort(to_slow.begin(), to_slow.end());
-  CHECK(to_slow == std::vector<std::string>{"slow@example.test via example.test", "y@lists.example via [hub.example]"});
+  CHECK(routed(slow) == std::vector<std::string>{"slow@example.test via example.test", "y@lists.example via [hub.example]"});
   auto env = envelope(queue::path(q.dir, "deferred", id), id);
   std::vector<bool> done;
   for (const auto& r : env.recipients) done.push_back(r.done);
@@ -604,12 +610,8 @@ TEST_CASE("scheduler: a content filter takes every recipient, whatever the table
   Scheduler s(loop, cfg);
   s.start();
   REQUIRE(run_until(loop, [&] { return !q.has("active", a) && !q.has("active", b) && q.has("deferred", bad); }));
-  std::vector<std::string> to_slow;
-  for (const auto& r : slow.requests)
-    to_slow.push_back(std::string(r.get("recipient").value_or("")) + " via " + std::string(r.get("nexthop").value_or("")));
-  std::sort(to_slow.begin(), to_slow.end());
   // No next hop in the filter: the recipient domain (default_filter_nexthop empty).
-  CHECK(to_slow == std::vector<std::string>{"bob@example.test via [127.0.0.1]:10025", "carol@example.test via example.test",
+  CHECK(routed(slow) == std::vector<std::string>{"bob@example.test via [127.0.0.1]:10025", "carol@example.test via example.test",
                                             "gone@example.test via [127.0.0.1]:10025",
                                             "z@elsewhere.example via [127.0.0.1]:10025"});
   CHECK(local.requests.empty());
