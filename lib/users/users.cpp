@@ -2,11 +2,15 @@
 #include "lib/users/users.h"
 
 #include <pwd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <climits>
 #include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <vector>
 
 #include "lib/config/config.h"
@@ -59,11 +63,9 @@ bool parse_line(std::string_view line, User& u, std::string& why) {
   return true;
 }
 
-// Walks the valid entries of a passwd file until match returns true.
-Result<std::optional<User>> scan_file(const std::string& path, const std::function<bool(const User&)>& match) {
-  auto text = file::read_file(path, kFileMax);
-  if (!text) return Error{"passwd file " + text.error().message, text.error().sys_errno};
-  std::string_view rest = *text;
+// The valid entries of a passwd file's text, warning about the others.
+std::vector<User> parse_file(const std::string& path, std::string_view rest) {
+  std::vector<User> users;
   unsigned lineno = 0;
   while (!rest.empty()) {
     size_t nl = rest.find('\n');
@@ -84,8 +86,55 @@ Result<std::optional<User>> scan_file(const std::string& path, const std::functi
       log::warning(where() + "malformed entry skipped: " + why);
       continue;
     }
-    if (match(u)) return std::optional<User>(std::move(u));
+    users.push_back(std::move(u));
   }
+  return users;
+}
+
+// A passwd file parsed once per version: smtpd looks one up for every RCPT
+// and local for every delivery, and reading and parsing the whole file each
+// time was most of the cost. A stat tells whether the file changed.
+struct ParsedFile {
+  struct stat key {};
+  std::shared_ptr<const std::vector<User>> users;
+};
+
+bool same_version(const struct stat& a, const struct stat& b) {
+  return a.st_dev == b.st_dev && a.st_ino == b.st_ino && a.st_size == b.st_size &&
+         a.st_mtim.tv_sec == b.st_mtim.tv_sec && a.st_mtim.tv_nsec == b.st_mtim.tv_nsec &&
+         a.st_ctim.tv_sec == b.st_ctim.tv_sec && a.st_ctim.tv_nsec == b.st_ctim.tv_nsec;
+}
+
+Result<std::shared_ptr<const std::vector<User>>> load_file(const std::string& path) {
+  static std::mutex mu;
+  static std::map<std::string, ParsedFile> cache;
+  struct stat st;
+  if (::stat(path.c_str(), &st) < 0) {
+    Error e = sys_error("stat " + path);
+    e.message = "passwd file " + e.message;
+    return e;
+  }
+  {
+    std::lock_guard lock(mu);
+    auto it = cache.find(path);
+    if (it != cache.end() && same_version(it->second.key, st)) return it->second.users;
+  }
+  // A change between the stat and the read leaves content newer than the
+  // key: the next lookup sees a different stat and reads it again.
+  auto text = file::read_file(path, kFileMax);
+  if (!text) return Error{"passwd file " + text.error().message, text.error().sys_errno};
+  auto users = std::make_shared<const std::vector<User>>(parse_file(path, *text));
+  std::lock_guard lock(mu);
+  cache[path] = ParsedFile{st, users};
+  return users;
+}
+
+// The first valid entry of a passwd file that match accepts.
+Result<std::optional<User>> scan_file(const std::string& path, const std::function<bool(const User&)>& match) {
+  auto users = load_file(path);
+  if (!users) return users.error();
+  for (const User& u : **users)
+    if (match(u)) return std::optional<User>(u);
   return std::optional<User>();
 }
 

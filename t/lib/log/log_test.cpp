@@ -2,8 +2,12 @@
 // Everything that calls init() runs in a forked child so each test starts
 // from the "before init" state and the test binary's own stderr stays clean.
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -13,6 +17,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -182,6 +187,91 @@ TEST_CASE("log: maillog_file gets one syslog-shaped line per message", "[log]") 
   struct stat st;
   REQUIRE(::stat(maillog.c_str(), &st) == 0);
   CHECK((st.st_mode & 0777) == 0600);
+}
+
+namespace {
+
+// In the calling child: a mount namespace of its own with an empty /dev,
+// so that /dev/log is whatever the test puts there. Exits 77 (skip) where
+// namespaces are not allowed (not root, or a container forbids them).
+void private_dev() {
+  if (::unshare(CLONE_NEWNS) < 0 || ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) < 0 ||
+      ::mount("tmpfs", "/dev", "tmpfs", 0, "size=64k") < 0)
+    _exit(77);
+}
+
+// A syslog daemon's socket at /dev/log; returns the datagram socket.
+int listen_dev_log() {
+  int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  sockaddr_un a{};
+  a.sun_family = AF_UNIX;
+  std::strcpy(a.sun_path, "/dev/log");
+  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) < 0) _exit(90);
+  return fd;
+}
+
+// The next datagram on fd within ms milliseconds; "" when none came.
+std::string next_datagram(int fd, int ms) {
+  timeval tv{ms / 1000, (ms % 1000) * 1000};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  char buf[2048];
+  ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+  return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
+}
+
+bool ends_with(const std::string& s, const std::string& tail) {
+  return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+}
+
+}  // namespace
+
+TEST_CASE("log: lines reach the syslog daemon at /dev/log, facility mail", "[log]") {
+  TempDir dir;
+  int status = in_child(dir.path + "/stderr", [&] {
+    private_dev();
+    int fd = listen_dev_log();
+    log::init("smtpd", cf_with("syslog_name = test-buzon\n"));
+    log::info("4C1F: from=<a@example.org>");
+    log::warning("something odd");
+    std::string first = next_datagram(fd, 5000), second = next_datagram(fd, 5000);
+    // <22> is mail.info and <20> mail.warning (RFC 3164 PRI = facility * 8 + severity).
+    if (first.rfind("<22>", 0) != 0 || first.find(" test-buzon/smtpd[") == std::string::npos) _exit(1);
+    if (!ends_with(first, "]: 4C1F: from=<a@example.org>")) _exit(2);
+    if (second.rfind("<20>", 0) != 0 || !ends_with(second, "]: warning: something odd")) _exit(3);
+  });
+  REQUIRE(WIFEXITED(status));
+  if (WEXITSTATUS(status) == 77) {
+    WARN("skipped: no mount namespace here (needs root; CI runs as root)");
+    return;
+  }
+  CHECK(WEXITSTATUS(status) == 0);
+}
+
+TEST_CASE("log: without /dev/log lines still reach maillog_file, and syslog is tried again after a minute, not per line",
+          "[log]") {
+  TempDir dir;
+  std::string maillog = dir.path + "/maillog";
+  int status = in_child(dir.path + "/stderr", [&] {
+    private_dev();
+    log::init("qmgr", cf_with("maillog_file = " + maillog + "\n"));
+    log::info("before the socket");
+    int fd = listen_dev_log();
+    // A syslog daemon that starts now is looked for again within
+    // kSyslogRetry (60 s), not at every line: each attempt to connect costs
+    // four system calls, with about seven lines per message.
+    log::info("after the socket");
+    if (!next_datagram(fd, 300).empty()) _exit(4);
+  });
+  REQUIRE(WIFEXITED(status));
+  if (WEXITSTATUS(status) == 77) {
+    WARN("skipped: no mount namespace here (needs root; CI runs as root)");
+    return;
+  }
+  CHECK(WEXITSTATUS(status) == 0);
+  auto lines = lines_of(dir.read("maillog"));
+  REQUIRE(lines.size() == 2);
+  CHECK(syslog_shaped(lines[0], "buzon/qmgr", "before the socket"));
+  CHECK(syslog_shaped(lines[1], "buzon/qmgr", "after the socket"));
 }
 
 // The pid in "IDENT[pid]:" of a maillog_file line.

@@ -112,6 +112,36 @@ TEST_CASE("users: passwd-file entries are found with their fields", "[users]") {
   CHECK_FALSE(partial->has_value());
 }
 
+TEST_CASE("users: a changed passwd file is read again, in place or replaced", "[users]") {
+  // Lookups reuse the parsed file while it is unchanged; any change, even
+  // one that keeps the size, must be seen by the next lookup.
+  TempDir d;
+  std::string pw = d.path + "/passwd";
+  write(pw, "alice:x:1001:1001::/home/alice::\n");
+  auto cf = cf_with(pw, d.path);
+  auto uid_of_alice = [&] {
+    auto a = users::find(cf, "alice");
+    REQUIRE(a.ok());
+    return a->has_value() ? static_cast<long>((*a)->uid) : -1L;
+  };
+  CHECK(uid_of_alice() == 1001);
+  CHECK(uid_of_alice() == 1001);
+
+  write(pw, "alice:x:1002:1001::/home/alice::\n");  // same size, same inode
+  CHECK(uid_of_alice() == 1002);
+
+  write(pw + ".new", "bob:x:1003:1003::/home/bob::\n");  // replaced by rename
+  REQUIRE(::rename((pw + ".new").c_str(), pw.c_str()) == 0);
+  CHECK(uid_of_alice() == -1);
+  auto b = users::find_uid(cf, 1003);
+  REQUIRE(b.ok());
+  REQUIRE(b->has_value());
+  CHECK((*b)->name == "bob");
+
+  REQUIRE(::unlink(pw.c_str()) == 0);  // gone: an error again, not the old entries
+  CHECK_FALSE(users::find(cf, "bob").ok());
+}
+
 TEST_CASE("users: find_uid searches the passwd file by uid", "[users]") {
   TempDir d;
   std::string pw = d.path + "/passwd";
