@@ -3,6 +3,8 @@
 // first seven fields are those of passwd(5):
 //   name:password:uid:gid:gecos:home:shell).
 // LIMITS  1 MiB per passwd file, 1024 bytes per line.
+// A passwd file is parsed once and read again only when a stat of it
+// (inode, size, mtime, ctime) shows a change.
 #pragma once
 #include <sys/types.h>
 #include <optional>
