@@ -5,7 +5,7 @@
 #include "authd/passdb.h"
 #include "lib/config/config.h"
 #include "lib/map/map.h"
-#include "t/cli/temp_dir.h"
+#include "t/temp_dir.h"
 
 using namespace buzon;
 using namespace buzon::authd;

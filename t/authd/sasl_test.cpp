@@ -15,7 +15,7 @@
 #include "authd/apop.h"
 #include "authd/conversation.h"
 #include "lib/password/base64.h"
-#include "t/cli/temp_dir.h"
+#include "t/temp_dir.h"
 
 using namespace buzon;
 using namespace buzon::authd;

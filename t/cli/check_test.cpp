@@ -12,7 +12,7 @@
 #include "lib/config/config.h"
 #include "lib/core/strings.h"
 #include "lib/file/file.h"
-#include "t/cli/temp_dir.h"
+#include "t/temp_dir.h"
 
 using namespace buzon;
 using namespace buzon::cli;

@@ -16,7 +16,7 @@
 #include "cli/init.h"
 #include "cli/pid_lock.h"
 #include "lib/file/file.h"
-#include "t/cli/temp_dir.h"
+#include "t/temp_dir.h"
 
 using namespace buzon;
 using namespace buzon::cli;

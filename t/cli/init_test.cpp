@@ -16,7 +16,7 @@
 #include "lib/file/file.h"
 #include "lib/queue/queue.h"
 #include "lib/users/users.h"
-#include "t/cli/temp_dir.h"
+#include "t/temp_dir.h"
 
 using namespace buzon;
 using namespace buzon::cli;

@@ -10,7 +10,7 @@
 #include "lib/config/config.h"
 #include "lib/file/file.h"
 #include "lib/map/map.h"
-#include "t/cli/temp_dir.h"
+#include "t/temp_dir.h"
 
 using namespace buzon;
 using namespace buzon::cli;

@@ -11,7 +11,7 @@
 #include "cli/pid_lock.h"
 #include "lib/core/fd.h"
 #include "lib/file/file.h"
-#include "t/cli/temp_dir.h"
+#include "t/temp_dir.h"
 
 using namespace buzon;
 using namespace buzon::cli;

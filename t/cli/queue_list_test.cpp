@@ -13,7 +13,7 @@
 #include "lib/core/fd.h"
 #include "lib/file/file.h"
 #include "lib/queue/queue.h"
-#include "t/cli/temp_dir.h"
+#include "t/temp_dir.h"
 
 using namespace buzon;
 using namespace buzon::cli;

@@ -23,7 +23,7 @@ std::string shared_dir(const Env& e) {
   return p;
 }
 
-std::string content_of(const TempDir& d, const queue::Envelope& env) {
+std::string content_of(const QueueDir& d, const queue::Envelope& env) {
   std::string text = slurp(d.queue() + "/incoming/" + env.id);
   return text.substr(static_cast<size_t>(env.content_offset), env.content_size);
 }

@@ -20,7 +20,7 @@ inline uid_t user_uid() { return root() ? 65534 : ::getuid(); }
 inline gid_t user_gid() { return root() ? 65534 : ::getgid(); }
 
 struct Env {
-  TempDir d;
+  QueueDir d;
   config::MainCf cf;
   explicit Env(const std::string& extra = "") {
     REQUIRE(::mkdir((d.path + "/mail").c_str(), 01777) == 0);
@@ -70,7 +70,7 @@ inline local::Request request_for(const QueuedMessage& q, size_t i = 0) {
 }
 
 // Queue files in incoming/ (forwarded copies), read back.
-inline std::vector<queue::Envelope> incoming(const TempDir& d) {
+inline std::vector<queue::Envelope> incoming(const QueueDir& d) {
   std::vector<queue::Envelope> out;
   for (const auto& name : list_dir(d.queue() + "/incoming")) {
     Fd fd(::open((d.queue() + "/incoming/" + name).c_str(), O_RDONLY));

@@ -37,7 +37,7 @@ TEST_CASE("maildir: names carry host escapes, queue id, recipient and size", "[l
 }
 
 TEST_CASE("maildir: delivery creates the maildir and moves tmp to new", "[local][maildir]") {
-  TempDir d;
+  QueueDir d;
   std::string md = d.path + "/home/bob/Maildir/";
   auto q = queue_message(d.queue(), "alice@example.test", {"bob@example.test", "bob+x@example.test"},
                          "Subject: hi\n\nFrom here\nno final newline");
@@ -73,7 +73,7 @@ TEST_CASE("maildir: delivery creates the maildir and moves tmp to new", "[local]
 }
 
 TEST_CASE("maildir: a repeated request does not make a second copy", "[local][maildir]") {
-  TempDir d;
+  QueueDir d;
   std::string md = d.path + "/Maildir/";
   auto q = queue_message(d.queue(), "a@example.test", {"b@example.test"}, "x\n");
   REQUIRE(local::deliver_maildir(md, options(1), q.message()).status == 0);
@@ -84,7 +84,7 @@ TEST_CASE("maildir: a repeated request does not make a second copy", "[local][ma
 }
 
 TEST_CASE("maildir: names are unique across concurrent processes", "[local][maildir]") {
-  TempDir d;
+  QueueDir d;
   std::string md = d.path + "/Maildir/";
   constexpr int kProcs = 8, kEach = 5;
   std::vector<QueuedMessage> msgs;
@@ -117,7 +117,7 @@ TEST_CASE("maildir: names are unique across concurrent processes", "[local][mail
 }
 
 TEST_CASE("maildir: mailbox_size_limit per file, at the limit and one over", "[local][maildir][limits]") {
-  TempDir d;
+  QueueDir d;
   std::string md = d.path + "/Maildir/";
   auto q = queue_message(d.queue(), "a@example.test", {"b@example.test"}, "Subject: s\n\nbody\n");
   auto size = local::delivered_size(q.message());
@@ -134,7 +134,7 @@ TEST_CASE("maildir: mailbox_size_limit per file, at the limit and one over", "[l
 }
 
 TEST_CASE("maildir: a file where a maildir directory should be defers", "[local][maildir]") {
-  TempDir d;
+  QueueDir d;
   std::string md = d.path + "/Maildir/";
   REQUIRE(::mkdir(md.c_str(), 0700) == 0);
   spew(md + "new", "not a directory");
@@ -146,7 +146,7 @@ TEST_CASE("maildir: a file where a maildir directory should be defers", "[local]
 
 TEST_CASE("maildir: mailbox_size_limit is per message file, as Postfix's; the messages there do not count",
           "[local][maildir][limits]") {
-  TempDir d;
+  QueueDir d;
   std::string md = d.path + "/Maildir/";
   auto q = queue_message(d.queue(), "a@example.test", {"b@example.test", "c@example.test", "e@example.test"},
                          "Subject: s\n\nbody\n");
@@ -164,7 +164,7 @@ TEST_CASE("maildir: mailbox_size_limit is per message file, as Postfix's; the me
 }
 
 TEST_CASE("maildir: missing parts of an existing Maildir are made again", "[local][maildir]") {
-  TempDir d;
+  QueueDir d;
   std::string md = d.path + "/Maildir/";
   auto q = queue_message(d.queue(), "a@example.test", {"b@example.test", "c@example.test"}, "x\n");
   REQUIRE(local::deliver_maildir(md, options(), q.message(0)).status == 0);
@@ -182,7 +182,7 @@ TEST_CASE("maildir: missing parts of an existing Maildir are made again", "[loca
 }
 
 TEST_CASE("maildir: a Maildir++ folder gets its marker and counts for its Maildir", "[local][maildir]") {
-  TempDir d;
+  QueueDir d;
   std::string md = d.path + "/Maildir/";
   std::string folder = md + ".Lists/";
   CHECK(local::maildir_folder_root(folder) == md);

@@ -49,7 +49,7 @@ TEST_CASE("mbox: From line in asctime layout, MAILER-DAEMON for <>", "[local][mb
 }
 
 TEST_CASE("mbox: delivery appends From line, headers, quoted body and a blank line", "[local][mbox]") {
-  TempDir d;
+  QueueDir d;
   std::string body = "Received: from x\nSubject: hi\n\nFrom the start\n>From quoted\nnot From here\nlast";
   auto q = queue_message(d.queue(), "alice@example.test", {"bob@example.test"}, body);
   std::string mbox = d.path + "/bob";
@@ -74,7 +74,7 @@ TEST_CASE("mbox: delivery appends From line, headers, quoted body and a blank li
 }
 
 TEST_CASE("mbox: 'From ' split across 64 KiB chunks is still quoted", "[local][mbox]") {
-  TempDir d;
+  QueueDir d;
   std::string body(local::kChunk - 3, 'x');
   body[body.size() - 1] = '\n';
   body += "From the boundary\nFrom again\n";  // "Fro" ends the first chunk
@@ -87,7 +87,7 @@ TEST_CASE("mbox: 'From ' split across 64 KiB chunks is still quoted", "[local][m
 }
 
 TEST_CASE("mbox: mailbox_size_limit at the limit and one byte over", "[local][mbox][limits]") {
-  TempDir d;
+  QueueDir d;
   auto q = queue_message(d.queue(), "a@example.test", {"b@example.test"}, "Subject: s\n\nFrom x\n");
   std::string entry = expected_entry("a@example.test", "b@example.test", "Subject: s\n\n>From x\n");
   std::string mbox = d.path + "/b";
@@ -109,7 +109,7 @@ TEST_CASE("mbox: mailbox_size_limit at the limit and one byte over", "[local][mb
 }
 
 TEST_CASE("mbox: a write failure truncates back to the old size", "[local][mbox]") {
-  TempDir d;
+  QueueDir d;
   std::string body;
   for (int i = 0; i < 4000; ++i) body += "line " + std::to_string(i) + " of a long message\n";
   auto q = queue_message(d.queue(), "a@example.test", {"b@example.test"}, body);
@@ -136,7 +136,7 @@ TEST_CASE("mbox: a write failure truncates back to the old size", "[local][mbox]
 }
 
 TEST_CASE("mbox: symlinks, hard links and non-files are refused", "[local][mbox]") {
-  TempDir d;
+  QueueDir d;
   auto q = queue_message(d.queue(), "a@example.test", {"b@example.test"}, "x\n");
   std::string victim = d.path + "/victim";
   spew(victim, "secret\n");
@@ -166,7 +166,7 @@ TEST_CASE("mbox: symlinks, hard links and non-files are refused", "[local][mbox]
 }
 
 TEST_CASE("mbox: a fresh dot-lock held by another makes delivery wait, then defer", "[local][mbox][lock]") {
-  TempDir d;
+  QueueDir d;
   auto q = queue_message(d.queue(), "a@example.test", {"b@example.test"}, "x\n");
   std::string mbox = d.path + "/b";
   spew(mbox + ".lock", "");
@@ -179,7 +179,7 @@ TEST_CASE("mbox: a fresh dot-lock held by another makes delivery wait, then defe
 }
 
 TEST_CASE("mbox: a stale dot-lock is removed", "[local][mbox][lock]") {
-  TempDir d;
+  QueueDir d;
   auto q = queue_message(d.queue(), "a@example.test", {"b@example.test"}, "x\n");
   std::string mbox = d.path + "/b";
   spew(mbox + ".lock", "");
@@ -199,7 +199,7 @@ TEST_CASE("mbox: a stale dot-lock is removed", "[local][mbox][lock]") {
 }
 
 TEST_CASE("mbox: the dot-lock exists during delivery and only then", "[local][mbox][lock]") {
-  TempDir d;
+  QueueDir d;
   std::string mbox = d.path + "/b";
   auto o = fast_options();
   {
@@ -215,7 +215,7 @@ TEST_CASE("mbox: the dot-lock exists during delivery and only then", "[local][mb
 }
 
 TEST_CASE("mbox: an fcntl lock held by another process defers delivery", "[local][mbox][lock]") {
-  TempDir d;
+  QueueDir d;
   auto q = queue_message(d.queue(), "a@example.test", {"b@example.test"}, "x\n");
   std::string mbox = d.path + "/b";
   spew(mbox, "");
@@ -250,7 +250,7 @@ TEST_CASE("mbox: an fcntl lock held by another process defers delivery", "[local
 }
 
 TEST_CASE("mbox: a dot-lock the user may not create is skipped, not fatal", "[local][mbox][lock]") {
-  TempDir d;
+  QueueDir d;
   auto q = queue_message(d.queue(), "a@example.test", {"b@example.test"}, "x\n");
   std::string spool = d.path + "/spool";
   REQUIRE(::mkdir(spool.c_str(), 0755) == 0);
@@ -280,7 +280,7 @@ TEST_CASE("mbox: a dot-lock the user may not create is skipped, not fatal", "[lo
 
 TEST_CASE("mbox: a mailbox owned by someone else is refused", "[local][mbox]") {
   if (::geteuid() != 0) return;  // only root can create such a file here
-  TempDir d;
+  QueueDir d;
   auto q = queue_message(d.queue(), "a@example.test", {"b@example.test"}, "x\n");
   std::string mbox = d.path + "/b";
   spew(mbox, "");

@@ -73,7 +73,7 @@ TEST_CASE("loop: Delivered-To in the header only, any case", "[local][alias]") {
 }
 
 TEST_CASE("loop: the check reads the queued content within the header limit", "[local][alias][limits]") {
-  test::TempDir d;
+  test::QueueDir d;
   std::string content = "Subject: s\nDelivered-To: bob@example.test\n\nbody\n";
   auto q = test::queue_message(d.queue(), "a@example.test", {"bob@example.test"}, content);
   Message m = q.message();
@@ -99,7 +99,7 @@ TEST_CASE("command: exit codes map as sysexits(3) in Postfix", "[local][command]
 }
 
 TEST_CASE("command: runs with the message on stdin and the environment", "[local][command]") {
-  test::TempDir d;
+  test::QueueDir d;
   auto q = test::queue_message(d.queue(), "alice@example.test", {"bob@example.test"}, "Subject: s\n\nbody\n");
   std::string out = d.path + "/out";
   CommandSpec spec;
@@ -115,7 +115,7 @@ TEST_CASE("command: runs with the message on stdin and the environment", "[local
 }
 
 TEST_CASE("command: time limit kills the command, output is bounded", "[local][command][limits]") {
-  test::TempDir d;
+  test::QueueDir d;
   auto q = test::queue_message(d.queue(), "a@example.test", {"bob@example.test"}, "x\n");
   CommandSpec spec;
   spec.env = {"PATH=/usr/bin:/bin"};

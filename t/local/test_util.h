@@ -18,19 +18,15 @@
 #include "lib/file/file.h"
 #include "lib/queue/queue.h"
 #include "local/content.h"
+#include "t/temp_dir.h"
 
 namespace buzon::test {
 
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/buzon-local-XXXXXX";
-    REQUIRE(::mkdtemp(tmpl) != nullptr);
-    path = tmpl;
-    ::chmod(path.c_str(), 0755);
+// The test's folder with an empty queue in it.
+struct QueueDir : TempDir {
+  QueueDir() {
     for (const char* d : queue::kDirs) REQUIRE(file::make_dirs(path + "/queue/" + d, 0700));
   }
-  ~TempDir() { (void)std::system(("rm -rf '" + path + "'").c_str()); }
   std::string queue() const { return path + "/queue"; }
 };
 

@@ -33,6 +33,7 @@
 #include "master/spawn.h"
 #include "master/supervisor.h"
 #include "master/trigger.h"
+#include "t/temp_dir.h"
 
 using namespace buzon;
 using namespace buzon::master;
@@ -41,18 +42,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/buzon-master-XXXXXX";
-    REQUIRE(mkdtemp(tmpl) != nullptr);
-    path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
+using test::TempDir;
 
 Result<Options> opts(std::vector<const char*> v) {
   return parse_options(static_cast<int>(v.size()), v.data());

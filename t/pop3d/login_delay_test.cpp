@@ -10,21 +10,14 @@
 #include <string>
 
 #include "pop3d/login_delay.h"
+#include "t/temp_dir.h"
 
 using namespace buzon::pop3d;
 using namespace std::chrono_literals;
 
 namespace {
 
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char t[] = "/tmp/buzon-login-delay-XXXXXX";
-    REQUIRE(::mkdtemp(t));
-    path = t;
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-};
+using buzon::test::TempDir;
 
 }  // namespace
 

@@ -6,6 +6,7 @@
 #include "lib/map/map.h"
 #include "smtpd/checks.h"
 #include "t/smtpd/fixture.h"
+#include "t/temp_dir.h"
 
 using namespace buzon;
 using smtpd_test::Client;
@@ -19,18 +20,7 @@ smtpd::RcptLookup rcpt(const Fixture& f, const std::string& text) {
   return smtpd::lookup_recipient(f.settings, *a);
 }
 
-struct TempDir {
-  TempDir() {
-    char tmpl[] = "/tmp/smtpd-aliases-XXXXXX";
-    REQUIRE(::mkdtemp(tmpl) != nullptr);
-    path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-  std::string path;
-};
+using test::TempDir;
 
 std::string aliases_in(const std::string& dir) {
   std::string p = dir + "/aliases";

@@ -7,7 +7,7 @@
 #include "lib/config/config.h"
 #include "smtpd/policy.h"
 #include "smtpd/sender_login.h"
-#include "t/cli/temp_dir.h"
+#include "t/temp_dir.h"
 
 using namespace buzon;
 using namespace buzon::smtpd;

@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "lib/config/config.h"
+#include "t/temp_dir.h"
 
 using namespace buzon;
 using namespace buzon::config;
@@ -47,27 +48,7 @@ std::vector<Service> master_must(std::string_view text, const MainCf& main = Mai
   return std::move(s).value();
 }
 
-struct TempDir {
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "buzon-config-XXXXXX").string();
-    REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-    path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  void write(const std::string& name, std::string_view text) const {
-    std::ofstream(path + "/" + name, std::ios::binary) << text;
-  }
-  std::string read(const std::string& name) const {
-    std::ifstream in(path + "/" + name, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-  }
-  std::string path;
-};
+using test::TempDir;
 
 // A file of exactly n bytes that parses: one parameter, then comment lines.
 std::string file_of_size(size_t n) {

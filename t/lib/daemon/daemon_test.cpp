@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "lib/daemon/daemon.h"
+#include "t/temp_dir.h"
 
 using namespace buzon;
 using daemon::StatusMessage;
@@ -33,15 +34,7 @@ Result<daemon::Args> parse(std::vector<const char*> v) {
   return daemon::parse_args(static_cast<int>(v.size()), v.data());
 }
 
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/buzon-daemon-XXXXXX";
-    REQUIRE(mkdtemp(tmpl) != nullptr);
-    path = tmpl;
-  }
-  ~TempDir() { std::system(("rm -rf '" + path + "'").c_str()); }
-};
+using test::TempDir;
 
 void write_file(const std::string& path, const std::string& text) {
   std::ofstream(path) << text;
@@ -55,7 +48,7 @@ Fd listen_unix(const std::string& path) {
   REQUIRE(path.size() < sizeof sa.sun_path);
   std::strcpy(sa.sun_path, path.c_str());
   REQUIRE(bind(fd.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0);
-  REQUIRE(listen(fd.get(), 16) == 0);
+  REQUIRE(listen(fd.get(), 128) == 0);
   return fd;
 }
 
@@ -203,6 +196,28 @@ TEST_CASE("daemon: Server reports availability at client_limit and limit+1", "[d
   // Accepted sockets are non-blocking and close-on-exec.
   CHECK((fcntl(rig.accepted[0].get(), F_GETFL) & O_NONBLOCK) != 0);
   CHECK((fcntl(rig.accepted[0].get(), F_GETFD) & FD_CLOEXEC) != 0);
+}
+
+TEST_CASE("daemon: a burst of connects is taken in one turn of the loop, up to 32 and the client limit", "[daemon]") {
+  // 50 SMTP clients connecting at once used to get one accept per turn
+  // of the loop, each behind a turn of everyone else's work.
+  Rig rig(kCf);
+  daemon::Server server(rig.loop, rig.ctx, 100, rig.keep());
+  std::vector<Fd> clients;
+  for (int i = 0; i < 40; ++i) clients.push_back(connect_unix(rig.sock));
+  event_base_loop(rig.loop.base(), EVLOOP_ONCE);
+  CHECK(rig.accepted.size() == 32);  // kAcceptBurst: the others wait their turn
+  event_base_loop(rig.loop.base(), EVLOOP_ONCE);
+  CHECK(rig.accepted.size() == 40);
+
+  Rig small(kCf);
+  daemon::Server limited(small.loop, small.ctx, 5, small.keep());
+  std::vector<Fd> more;
+  for (int i = 0; i < 10; ++i) more.push_back(connect_unix(small.sock));
+  event_base_loop(small.loop.base(), EVLOOP_ONCE);
+  CHECK(small.accepted.size() == 5);  // the burst stops at the client limit
+  small.pump([] { return false; }, std::chrono::milliseconds(100));
+  CHECK(small.accepted.size() == 5);
 }
 
 TEST_CASE("daemon: Server with client_limit 1 is busy with one client", "[daemon]") {

@@ -5,23 +5,18 @@
 #include <unistd.h>
 
 #include "lib/file/file.h"
+#include "t/temp_dir.h"
 
 using namespace buzon;
 
 namespace {
-struct TempDir {
-  std::string dir;
-  TempDir() {
-    char tmpl[] = "/tmp/buzon-file-XXXXXX";
-    dir = ::mkdtemp(tmpl);
-  }
-  ~TempDir() { std::system(("rm -rf '" + dir + "'").c_str()); }
-};
+using test::TempDir;
+
 }  // namespace
 
 TEST_CASE("file: write_atomic replaces content and sets the mode", "[file]") {
   TempDir t;
-  std::string p = t.dir + "/f";
+  std::string p = t.path + "/f";
   REQUIRE(file::write_atomic(p, "one", 0600));
   REQUIRE(file::write_atomic(p, "two", 0640));
   CHECK(*file::read_file(p, 100) == "two");
@@ -33,29 +28,29 @@ TEST_CASE("file: write_atomic replaces content and sets the mode", "[file]") {
 
 TEST_CASE("file: write_atomic into a missing directory fails", "[file]") {
   TempDir t;
-  CHECK_FALSE(file::write_atomic(t.dir + "/no/such/f", "x"));
+  CHECK_FALSE(file::write_atomic(t.path + "/no/such/f", "x"));
 }
 
 TEST_CASE("file: read_file limit at and over", "[file]") {
   TempDir t;
-  std::string p = t.dir + "/f";
+  std::string p = t.path + "/f";
   REQUIRE(file::write_atomic(p, std::string(10, 'a')));
   CHECK(file::read_file(p, 10));
   auto r = file::read_file(p, 9);
   REQUIRE_FALSE(r);
   CHECK(r.error().message.find("too long") != std::string::npos);
-  CHECK_FALSE(file::read_file(t.dir + "/missing", 10));
+  CHECK_FALSE(file::read_file(t.path + "/missing", 10));
 }
 
 TEST_CASE("file: make_dirs and dirname", "[file]") {
   TempDir t;
-  REQUIRE(file::make_dirs(t.dir + "/a/b/c", 0700));
-  REQUIRE(file::make_dirs(t.dir + "/a/b/c", 0700));  // idempotent
-  REQUIRE(file::write_atomic(t.dir + "/plain", "x"));
-  CHECK_FALSE(file::make_dirs(t.dir + "/plain"));
+  REQUIRE(file::make_dirs(t.path + "/a/b/c", 0700));
+  REQUIRE(file::make_dirs(t.path + "/a/b/c", 0700));  // idempotent
+  REQUIRE(file::write_atomic(t.path + "/plain", "x"));
+  CHECK_FALSE(file::make_dirs(t.path + "/plain"));
   CHECK(file::dirname("/a/b") == "/a");
   CHECK(file::dirname("/a") == "/");
   CHECK(file::dirname("b") == ".");
-  CHECK(file::fsync_dir(t.dir));
-  CHECK_FALSE(file::fsync_dir(t.dir + "/missing"));
+  CHECK(file::fsync_dir(t.path));
+  CHECK_FALSE(file::fsync_dir(t.path + "/missing"));
 }

@@ -25,30 +25,14 @@
 
 #include "lib/config/config.h"
 #include "lib/log/log.h"
+#include "t/temp_dir.h"
 
 using namespace buzon;
 namespace fs = std::filesystem;
 
 namespace {
 
-struct TempDir {
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "buzon-log-XXXXXX").string();
-    REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-    path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string read(const std::string& name) const {
-    std::ifstream in(path + "/" + name, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-  }
-  std::string path;
-};
+using test::TempDir;
 
 config::MainCf cf_with(const std::string& text) {
   auto cf = config::MainCf::parse(text, "main.cf", "/etc/test");

@@ -9,18 +9,12 @@
 
 #include "lib/file/file.h"
 #include "lib/map/map.h"
+#include "t/temp_dir.h"
 
 using namespace buzon;
 
 namespace {
-struct TempDir {
-  std::string dir;
-  TempDir() {
-    char tmpl[] = "/tmp/buzon-map-XXXXXX";
-    dir = ::mkdtemp(tmpl);
-  }
-  ~TempDir() { std::system(("rm -rf '" + dir + "'").c_str()); }
-};
+using test::TempDir;
 
 std::optional<std::string> get(map::Table& t, std::string_view key) {
   auto r = t.lookup(key);
@@ -64,7 +58,7 @@ TEST_CASE("map: static answers its name for any key", "[map]") {
 
 TEST_CASE("map: texthash reads the source and folds lookup keys", "[map]") {
   TempDir d;
-  std::string p = d.dir + "/virtual";
+  std::string p = d.path + "/virtual";
   REQUIRE(file::write_atomic(p, "Alice@Example.Test alice\nbob@example.test bob, carol\n", 0640));
   auto t = map::open("texthash:" + p);
   REQUIRE(t.ok());
@@ -77,7 +71,7 @@ TEST_CASE("map: texthash reads the source and folds lookup keys", "[map]") {
 
 TEST_CASE("map: texthash without folding is exact", "[map]") {
   TempDir d;
-  std::string p = d.dir + "/t";
+  std::string p = d.path + "/t";
   REQUIRE(file::write_atomic(p, "Key v\n"));
   map::OpenOptions o;
   o.fold_case = false;
@@ -89,8 +83,8 @@ TEST_CASE("map: texthash without folding is exact", "[map]") {
 
 TEST_CASE("map: texthash of a missing file or a broken source is an error", "[map]") {
   TempDir d;
-  CHECK_FALSE(map::open("texthash:" + d.dir + "/none").ok());
-  std::string p = d.dir + "/bad";
+  CHECK_FALSE(map::open("texthash:" + d.path + "/none").ok());
+  std::string p = d.path + "/bad";
   REQUIRE(file::write_atomic(p, std::string(map::kKeyMax + 1, 'k') + " v\n"));
   auto r = map::open("texthash:" + p);
   REQUIRE_FALSE(r.ok());
@@ -99,7 +93,7 @@ TEST_CASE("map: texthash of a missing file or a broken source is an error", "[ma
 
 TEST_CASE("map: hash build and lookup, atomic replace seen by an open table", "[map]") {
   TempDir d;
-  std::string p = d.dir + "/aliases";
+  std::string p = d.path + "/aliases";
   REQUIRE(file::write_atomic(p, "Postmaster: root\nlist: a, b\nlist: dup\n", 0640));
   g_warnings.clear();
   REQUIRE(map::find_type("hash")->build(p, map::Syntax::Alias, true, collect));
@@ -126,7 +120,7 @@ TEST_CASE("map: hash build and lookup, atomic replace seen by an open table", "[
 
 TEST_CASE("map: hash without a .db file is an error, a broken source keeps the old db", "[map]") {
   TempDir d;
-  std::string p = d.dir + "/m";
+  std::string p = d.path + "/m";
   REQUIRE(file::write_atomic(p, "k v\n"));
   auto none = map::open("hash:" + p);
   REQUIRE_FALSE(none.ok());
@@ -141,14 +135,14 @@ TEST_CASE("map: hash without a .db file is an error, a broken source keeps the o
 
 TEST_CASE("map: hash of a garbage .db file is an error, not a crash", "[map]") {
   TempDir d;
-  std::string p = d.dir + "/g";
+  std::string p = d.path + "/g";
   REQUIRE(file::write_atomic(p + ".db", std::string(4096, 'x')));
   CHECK_FALSE(map::open("hash:" + p).ok());
 }
 
 TEST_CASE("map: hash -f keeps case in stored keys", "[map]") {
   TempDir d;
-  std::string p = d.dir + "/c";
+  std::string p = d.path + "/c";
   REQUIRE(file::write_atomic(p, "CaSe v\n"));
   REQUIRE(map::find_type("hash")->build(p, map::Syntax::Map, false, nullptr));
   map::OpenOptions o;
@@ -161,7 +155,7 @@ TEST_CASE("map: hash -f keeps case in stored keys", "[map]") {
 
 TEST_CASE("map: hash lists every entry with for_each, other types refuse", "[map]") {
   TempDir d;
-  std::string p = d.dir + "/m";
+  std::string p = d.path + "/m";
   REQUIRE(file::write_atomic(p, "a 1\nB 2\nc 3\n"));
   REQUIRE(map::find_type("hash")->build(p, map::Syntax::Map, true, nullptr));
   auto t = map::open("hash:" + p);

@@ -15,7 +15,7 @@
 #include "lib/tls/self_signed.h"
 #include "lib/tls/server_context.h"
 #include "lib/tls/stream.h"
-#include "t/cli/temp_dir.h"
+#include "t/temp_dir.h"
 
 using namespace buzon;
 using namespace std::literals;

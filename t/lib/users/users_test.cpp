@@ -10,20 +10,13 @@
 #include <string>
 
 #include "lib/config/config.h"
+#include "t/temp_dir.h"
 
 using namespace buzon;
 
 namespace {
 
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/users_test.XXXXXX";
-    REQUIRE(::mkdtemp(tmpl) != nullptr);
-    path = tmpl;
-  }
-  ~TempDir() { (void)::system(("rm -rf '" + path + "'").c_str()); }
-};
+using test::TempDir;
 
 void write(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary);

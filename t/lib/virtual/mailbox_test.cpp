@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <string>
+#include "t/temp_dir.h"
 
 using namespace buzon;
 using namespace buzon::virt;
@@ -14,19 +15,12 @@ using Strings = std::vector<std::string>;
 
 namespace {
 
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/vmailbox_test.XXXXXX";
-    REQUIRE(::mkdtemp(tmpl) != nullptr);
-    path = tmpl;
-  }
-  ~TempDir() { (void)std::system(("rm -rf '" + path + "'").c_str()); }
-  std::string table(const std::string& name, const std::string& text) const {
-    std::ofstream(path + "/" + name) << text;
-    return "texthash:" + path + "/" + name;
-  }
-};
+using test::TempDir;
+
+// A texthash: table of text in the directory.
+std::string table(const TempDir& d, const std::string& name, const std::string& text) {
+  return "texthash:" + d.write(name, text);
+}
 
 }  // namespace
 
@@ -75,9 +69,9 @@ TEST_CASE("numeric_id: decimal digits in range only", "[virtual][mailbox]") {
 
 TEST_CASE("MailboxTables: Postfix search order across tables, catch-all last", "[virtual][mailbox]") {
   TempDir d;
-  auto first = d.table("first", "bob@virt.example virt.example/bob/\n@catch.example catch.example/all\n");
-  auto second = d.table("second", "bob+lists@virt.example virt.example/lists/\n@virt.example virt.example/other/\n");
-  auto uids = d.table("uids", "bob@virt.example 5001\n@virt.example 5000\n");
+  auto first = table(d, "first", "bob@virt.example virt.example/bob/\n@catch.example catch.example/all\n");
+  auto second = table(d, "second", "bob+lists@virt.example virt.example/lists/\n@virt.example virt.example/other/\n");
+  auto uids = table(d, "uids", "bob@virt.example 5001\n@virt.example 5000\n");
   MailboxTables t({first, second}, {uids}, {"static:6000"}, "+");
   // user+ext@domain first (in every table), before user@domain.
   CHECK(**t.mailbox("Bob+Lists@virt.example") == "virt.example/lists/");
