@@ -36,10 +36,6 @@ Result<daemon::Args> parse(std::vector<const char*> v) {
 
 using test::TempDir;
 
-void write_file(const std::string& path, const std::string& text) {
-  std::ofstream(path) << text;
-}
-
 Fd listen_unix(const std::string& path) {
   Fd fd(socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   REQUIRE(fd);
@@ -201,14 +197,16 @@ TEST_CASE("daemon: Server reports availability at client_limit and limit+1", "[d
 TEST_CASE("daemon: a burst of connects is taken in one turn of the loop, up to 32 and the client limit", "[daemon]") {
   // 50 SMTP clients connecting at once used to get one accept per turn
   // of the loop, each behind a turn of everyone else's work.
-  Rig rig(kCf);
-  daemon::Server server(rig.loop, rig.ctx, 100, rig.keep());
-  std::vector<Fd> clients;
-  for (int i = 0; i < 40; ++i) clients.push_back(connect_unix(rig.sock));
-  event_base_loop(rig.loop.base(), EVLOOP_ONCE);
-  CHECK(rig.accepted.size() == 32);  // kAcceptBurst: the others wait their turn
-  event_base_loop(rig.loop.base(), EVLOOP_ONCE);
-  CHECK(rig.accepted.size() == 40);
+  {
+    Rig rig(kCf);
+    daemon::Server server(rig.loop, rig.ctx, 100, rig.keep());
+    std::vector<Fd> clients;
+    for (int i = 0; i < 40; ++i) clients.push_back(connect_unix(rig.sock));
+    event_base_loop(rig.loop.base(), EVLOOP_ONCE);
+    CHECK(rig.accepted.size() == 32);  // kAcceptBurst: the others wait their turn
+    event_base_loop(rig.loop.base(), EVLOOP_ONCE);
+    CHECK(rig.accepted.size() == 40);
+  }  // one Server (and its signal events) at a time
 
   Rig small(kCf);
   daemon::Server limited(small.loop, small.ctx, 5, small.keep());
@@ -370,7 +368,7 @@ int run_child(const std::vector<std::string>& argv, const Fd& listener, const da
 
 TEST_CASE("daemon: run() hands serve() the parsed context", "[daemon]") {
   TempDir dir;
-  write_file(dir.path + "/main.cf", "max_use = 5\nqueue_directory = " + dir.path + "\n");
+  dir.write("main.cf", "max_use = 5\nqueue_directory = " + dir.path + "\n");
   Fd listener = listen_unix(dir.path + "/sock");
   daemon::Spec spec{.name = "testd",
                     .pre_jail = [](daemon::Context& ctx) -> Status {
@@ -392,7 +390,7 @@ TEST_CASE("daemon: run() hands serve() the parsed context", "[daemon]") {
 
 TEST_CASE("daemon: run() failures before serve() exit 1", "[daemon]") {
   TempDir dir;
-  write_file(dir.path + "/main.cf", "max_use = 5\n");
+  dir.write("main.cf", "max_use = 5\n");
   Fd listener = listen_unix(dir.path + "/sock");
   int served = 0;
   daemon::Spec spec{.name = "testd", .serve = [&](daemon::Context&) { return ++served, 0; }};
@@ -407,7 +405,7 @@ TEST_CASE("daemon: run() failures before serve() exit 1", "[daemon]") {
     CHECK(run_child({"testd", "-c", dir.path, "-n", "svc", "-t", "unix"}, file, spec) == 1);
   }
   SECTION("configuration error") {
-    write_file(dir.path + "/main.cf", "no_such_parameter_here = 1\n");
+    dir.write("main.cf", "no_such_parameter_here = 1\n");
     CHECK(run_child({"testd", "-c", dir.path, "-n", "svc", "-t", "unix"}, listener, spec) == 1);
   }
   SECTION("bad -o override") {
@@ -435,7 +433,7 @@ TEST_CASE("daemon: run() -u drops to mail_owner when root", "[daemon][root]") {
     return;
   }
   TempDir dir;
-  write_file(dir.path + "/main.cf", "mail_owner = nobody\n");
+  dir.write("main.cf", "mail_owner = nobody\n");
   Fd listener = listen_unix(dir.path + "/sock");
   daemon::Spec spec{.name = "testd", .serve = [](daemon::Context&) {
                       return (getuid() != 0 && setuid(0) != 0) ? 42 : 1;
