@@ -24,15 +24,16 @@ using namespace std::literals;
 namespace {
 
 struct Fixture {
-  test::TempDir dir;
-  std::string path = dir.path + "/passwd";
+  std::string path;
   std::unique_ptr<Engine> engine;
 };
 
-// One Engine per process: Cyrus keeps global state.
+// One Engine per process, never destroyed: Cyrus keeps global state. The
+// folder holding its passwd file is removed at exit.
 Fixture& fixture() {
+  static test::TempDir dir;
   static Fixture* f = [] {
-    auto* fx = new Fixture;
+    auto* fx = new Fixture{dir.path + "/passwd", nullptr};
     auto sha = password::hash(password::Scheme::Sha512Crypt, "alice-pw");
     auto argon = password::hash(password::Scheme::Argon2id, "dave-pw");
     auto scram = password::hash(password::Scheme::ScramSha256, "carol-pw");
