@@ -178,7 +178,7 @@ def test_null_sender_never_bounces():
         assert "%s: postmaster non-delivery notification: " % qid in log, log
         # A failed postmaster notice is dropped, never returned again.
         inst.run("conf", "-e", "2bounce_notice_recipient=nobody@example.test")
-        inst.run("reload")
+        inst.reload()
         inst.wait_queue_empty()
         q2 = inject(inst, "", [("nobody2@example.test", None, None)])
         wait_for("discard", lambda: "discarding undeliverable postmaster notification" in inst.maillog())

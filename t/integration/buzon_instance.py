@@ -133,6 +133,14 @@ class Instance:
             raise AssertionError("sendmail %s failed (%d): %s" % (args, p.returncode, p.stderr))
         return p
 
+    def reload(self):
+        """buzon reload, then wait until master has taken it: like postfix
+        reload, the command only signals master, so mail sent right after
+        it could still meet processes of the old configuration."""
+        done = self.maillog().count("reload -- version")
+        self.run("reload")
+        wait_for("reload logged", lambda: self.maillog().count("reload -- version") > done)
+
     def start(self):
         self.run("start")
         self.started = True

@@ -67,7 +67,7 @@ def test_other_clients_are_left_alone():
         assert b"\nDate: " not in h and b"\nMessage-ID: " not in h and b"\nFrom: " not in h, h
         # always_add_missing_headers = yes completes every client's mail.
         inst.run("conf", "-e", "always_add_missing_headers=yes")
-        inst.run("reload")
+        inst.reload()
         attempt = [0]
 
         def completed():

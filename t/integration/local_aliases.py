@@ -113,7 +113,7 @@ def test_forward_luser_relay_mailbox_command():
             f.write("#!/bin/sh\ncat > \"$HOME/filtered.$$\"\necho \"$SENDER $RECIPIENT $EXTENSION\" >> \"$HOME/filter.log\"\n")
         os.chmod(script, 0o755)
         inst.run("conf", "-e", "mailbox_command=" + script, "luser_relay=")
-        inst.run("reload")
+        inst.reload()
         os.unlink(fwd)
         inst.sendmail("-f", "sender@example.org", "bob+x@example.test", data=b"Subject: filtered\n\nx\n")
         log = inst.path("home", "bob", "filter.log")

@@ -25,7 +25,7 @@ def test_sendmail_to_mbox_then_maildir():
         assert b"\nDate: " in msg and b"\nMessage-ID: <" in msg, msg
         # Maildir after a reload, as an administrator would switch.
         inst.run("conf", "-e", "home_mailbox=Maildir/")
-        inst.run("reload")
+        inst.reload()
         inst.wait_queue_empty()
         inst.sendmail("bob", data=b"Subject: second\n\nto maildir\n")
         msgs = wait_for("maildir delivery", lambda: inst.maildir_messages("bob"), timeout=20)
