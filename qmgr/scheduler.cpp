@@ -10,6 +10,7 @@
 #include "lib/attr/attr.h"
 #include "lib/core/strings.h"
 #include "lib/log/log.h"
+#include "lib/queue/spare.h"
 #include "qmgr/backoff.h"
 #include "qmgr/defer_log.h"
 #include "qmgr/delivery_log.h"
@@ -459,7 +460,9 @@ void Scheduler::finalize(Msg* m) {
                               [](const queue::Recipient& r) { return r.done; });
   std::string path = queue::path(s_.queue_dir, "active", id);
   if (all_done) {
-    if (::unlink(path.c_str()) < 0 && errno != ENOENT) log::warning(sys_error("unlink " + path).message);
+    // Kept for smtpd's next message (lib/queue/spare.h) while the ring has room.
+    if (!queue::keep_spare(s_.queue_dir, path) && ::unlink(path.c_str()) < 0 && errno != ENOENT)
+      log::warning(sys_error("unlink " + path).message);
     if (auto s = remove_defer(s_.queue_dir, id); !s) log::warning(s.error().message);
     log::info(id + ": removed");
   } else if (!m->abandoned) {

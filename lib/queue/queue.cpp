@@ -14,6 +14,7 @@
 #include "lib/attr/attr.h"
 #include "lib/core/strings.h"
 #include "lib/file/file.h"
+#include "lib/queue/spare.h"
 
 namespace buzon::queue {
 namespace {
@@ -180,15 +181,19 @@ Result<Writer> Writer::create(const std::string& queue_dir) {
   for (int attempt = 0; attempt < 10; ++attempt) {
     std::string id = new_id();
     std::string p = path(queue_dir, "tmp", id);
-    Fd fd(::open(p.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
-    if (!fd) {
-      if (errno == EEXIST) continue;
-      return sys_error("create " + p);
-    }
     // The writer holds a lock on its temporary file until it is gone: a
     // tmp/ file whose lock can be taken belongs to a dead writer
-    // (qmgr/temp_purge.h). A fresh file cannot be locked by anyone else.
-    if (::flock(fd.get(), LOCK_EX | LOCK_NB) < 0) return sys_error("lock " + p);
+    // (qmgr/temp_purge.h). A spare comes locked; a fresh file cannot be
+    // locked by anyone else.
+    Fd fd = take_spare(queue_dir, p);
+    if (!fd) {
+      fd = Fd(::open(p.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+      if (!fd) {
+        if (errno == EEXIST) continue;
+        return sys_error("create " + p);
+      }
+      if (::flock(fd.get(), LOCK_EX | LOCK_NB) < 0) return sys_error("lock " + p);
+    }
     Writer w(queue_dir, id, std::move(fd));
     timeval tv;
     ::gettimeofday(&tv, nullptr);

@@ -209,12 +209,19 @@ class Instance:
             return ""
 
     def queue_files(self):
+        """Messages in the queue: files of every queue folder but the
+        spare (empty, reused) files qmgr keeps in tmp/."""
         out = []
         for d in ("incoming", "active", "deferred", "hold", "tmp"):
             p = self.path("queue", d)
             if os.path.isdir(p):
-                out += [d + "/" + n for n in os.listdir(p)]
+                out += [d + "/" + n for n in os.listdir(p) if not n.startswith("spare.")]
         return out
+
+    def spare_files(self):
+        """{name: inode} of the spare queue files in tmp/ (lib/queue/spare.h)."""
+        p = self.path("queue", "tmp")
+        return {n: os.lstat(os.path.join(p, n)).st_ino for n in os.listdir(p) if n.startswith("spare.")}
 
     def wait_queue_empty(self, timeout=20):
         wait_for("empty queue", lambda: not self.queue_files(), timeout)

@@ -75,6 +75,31 @@ def test_swaks_to_maildir():
         assert inst.read_mbox("alice") == b""
 
 
+def test_queue_file_of_a_delivered_message_is_reused():
+    """qmgr keeps the file of a delivered message as an empty spare in tmp/
+    and smtpd writes the next message into that same file (inode)."""
+    with Instance() as inst:
+        inst.start()
+        first = "Subject: one\r\n\r\n" + "first message line\r\n" * 200
+        with smtplib.SMTP("127.0.0.1", inst.smtp_port, timeout=10) as s:
+            assert s.sendmail("alice@example.test", ["bob@example.test"], first) == {}
+        wait_for("first delivery", lambda: len(split_mbox(inst.read_mbox("bob"))) == 1)
+        inst.wait_queue_empty()
+        spares = wait_for("a spare", inst.spare_files)
+        assert len(spares) == 1, spares
+        (name, inode), = spares.items()
+        assert os.path.getsize(inst.path("queue", "tmp", name)) == 0
+        with smtplib.SMTP("127.0.0.1", inst.smtp_port, timeout=10) as s:
+            assert s.sendmail("alice@example.test", ["bob@example.test"], "Subject: two\r\n\r\nsecond\r\n") == {}
+        wait_for("second delivery", lambda: len(split_mbox(inst.read_mbox("bob"))) == 2)
+        inst.wait_queue_empty()
+        second = split_mbox(inst.read_mbox("bob"))[1]
+        assert b"\nSubject: two\n" in second and second.endswith(b"\n\nsecond\n\n"), second[-200:]
+        assert b"first message line" not in second
+        again = wait_for("the spare back", inst.spare_files)
+        assert list(again.values()) == [inode], (spares, again)
+
+
 def test_unknown_user_and_relay_refused():
     with Instance() as inst:
         # 127.0.0.1 outside mynetworks: an Internet client (t/integration/smtpd_relay.py has the rest).
@@ -96,4 +121,5 @@ def test_unknown_user_and_relay_refused():
 
 
 if __name__ == "__main__":
-    main([test_smtplib_to_mbox, test_swaks_to_maildir, test_unknown_user_and_relay_refused])
+    main([test_smtplib_to_mbox, test_swaks_to_maildir, test_queue_file_of_a_delivered_message_is_reused,
+          test_unknown_user_and_relay_refused])

@@ -1,0 +1,92 @@
+#include "lib/queue/spare.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+
+namespace buzon::queue {
+
+namespace {
+
+// A keeper tries a few slots past a taken one before giving up (the ring
+// is full); a taker a few past an empty one (others may take too).
+constexpr unsigned kKeepTries = 8;
+constexpr unsigned kTakeTries = 4;
+
+// Where this process keeps and takes next. A taker stays where it missed:
+// the keeper fills the ring behind the last spare taken.
+std::atomic<unsigned> g_keep_at{0};
+std::atomic<unsigned> g_take_at{0};
+
+std::string slot_path(const std::string& queue_dir, unsigned n) {
+  return queue_dir + "/tmp/spare." + std::to_string(n % kSpareSlots);
+}
+
+bool rename_noreplace(const std::string& from, const std::string& to) {
+  return ::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0;
+}
+
+// Opens `path` for writing and locks it, if it is a plain file of ours
+// that no one else has locked; empty when not.
+Fd open_locked(const std::string& path) {
+  Fd fd(::open(path.c_str(), O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+  if (!fd) return {};
+  struct stat st;
+  if (::flock(fd.get(), LOCK_EX | LOCK_NB) < 0 || ::fstat(fd.get(), &st) < 0 || !S_ISREG(st.st_mode) ||
+      st.st_nlink != 1 || st.st_uid != ::geteuid())
+    return {};
+  return fd;
+}
+
+// Still the file at `path`: a temp purge may have removed it (tmp/ files
+// it can lock are a dead writer's) between our rename and our lock.
+bool still_named(int fd, const std::string& path) {
+  struct stat by_fd, by_name;
+  return ::fstat(fd, &by_fd) == 0 && ::lstat(path.c_str(), &by_name) == 0 && by_fd.st_dev == by_name.st_dev &&
+         by_fd.st_ino == by_name.st_ino;
+}
+
+}  // namespace
+
+bool keep_spare(const std::string& queue_dir, const std::string& path) {
+  unsigned at = g_keep_at.load(std::memory_order_relaxed);
+  for (unsigned i = 0; i < kKeepTries; ++i) {
+    std::string slot = slot_path(queue_dir, at + i);
+    if (!rename_noreplace(path, slot)) {
+      if (errno == EEXIST) continue;
+      return false;
+    }
+    g_keep_at.store(at + i + 1, std::memory_order_relaxed);
+    // Emptied after the rename, so that a crash in between leaves a spare
+    // with a message in it (emptied when taken), never an empty file where
+    // a message was. A taker that has it locked already empties it itself.
+    if (Fd fd = open_locked(slot)) (void)::ftruncate(fd.get(), 0);
+    return true;
+  }
+  return false;
+}
+
+Fd take_spare(const std::string& queue_dir, const std::string& path) {
+  unsigned at = g_take_at.load(std::memory_order_relaxed);
+  for (unsigned i = 0; i < kTakeTries; ++i) {
+    if (!rename_noreplace(slot_path(queue_dir, at + i), path)) {
+      if (errno == ENOENT) continue;
+      return {};
+    }
+    g_take_at.store(at + i + 1, std::memory_order_relaxed);
+    Fd fd = open_locked(path);
+    if (fd && still_named(fd.get(), path) && ::ftruncate(fd.get(), 0) == 0) return fd;
+    // Locked by a keeper still emptying it, removed meanwhile, or not a
+    // plain file of ours: the caller creates a new file instead.
+    ::unlink(path.c_str());
+    return {};
+  }
+  return {};
+}
+
+}  // namespace buzon::queue

@@ -1,0 +1,36 @@
+// Spare queue files. qmgr keeps the file of a finished message as a spare
+// instead of unlinking it, and Writer::create takes a spare before it
+// creates a file. Why: every inode freed and allocated is kernel work, and
+// on ext4 without a journal each allocation also scans past every inode
+// freed in the last minutes (fs/ext4/ialloc.c, recently_deleted()). With one
+// queue file freed per message that scan was about half of smtpd's and
+// local's CPU at 900 msg/s (perf, session 9 of issue 7). A file that is
+// never freed costs neither.
+//
+// Spares live in tmp/ as "spare.N", N in [0, kSpareSlots): a ring that the
+// keeper (qmgr) fills and takers (smtpd) empty, each with a cursor, so that
+// neither lists a directory. The names are not queue IDs: nothing that
+// lists the queue (qmgr, its temp purge, mailq) sees them. A spare holds no
+// message: it is emptied when kept and again when taken, each time under
+// its lock, so a keeper never empties a file a taker has begun to write.
+#pragma once
+#include <string>
+
+#include "lib/core/fd.h"
+
+namespace buzon::queue {
+
+constexpr unsigned kSpareSlots = 256;
+
+// Makes `path`, the file of a finished message, a spare in queue_dir/tmp;
+// false when the slots tried were all taken (the ring is full) or the
+// rename failed: the caller then unlinks the file as before.
+bool keep_spare(const std::string& queue_dir, const std::string& path);
+
+// Renames a spare to `path` (a new name in queue_dir/tmp) and returns it
+// open for writing, empty and locked (LOCK_EX) as a new queue file is; an
+// invalid Fd when no spare was found or the one found was not usable, and
+// then nothing is left at `path`.
+Fd take_spare(const std::string& queue_dir, const std::string& path);
+
+}  // namespace buzon::queue

@@ -1,0 +1,143 @@
+// Spare queue files (lib/queue/spare.h). The cursors are per process, so
+// the tests fill the whole ring where they need a slot to be found.
+#include <catch2/catch.hpp>
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <string>
+#include <vector>
+
+#include "lib/file/file.h"
+#include "lib/queue/queue.h"
+#include "lib/queue/spare.h"
+#include "t/temp_dir.h"
+
+using namespace buzon;
+
+namespace {
+
+struct Queue : test::TempDir {
+  std::string tmp = path + "/tmp";
+  Queue() {
+    for (const char* d : queue::kDirs) REQUIRE(file::make_dirs(path + "/" + d, 0700));
+  }
+  std::vector<std::string> spares() const {
+    std::vector<std::string> out;
+    DIR* d = ::opendir(tmp.c_str());
+    REQUIRE(d != nullptr);
+    while (dirent* e = ::readdir(d))
+      if (std::string(e->d_name).rfind("spare.", 0) == 0) out.push_back(tmp + "/" + e->d_name);
+    ::closedir(d);
+    return out;
+  }
+  // Every slot of the ring holds a file, so a taker finds one wherever its
+  // cursor is.
+  void fill_ring() const {
+    for (unsigned n = 0; n < queue::kSpareSlots; ++n) write("tmp/spare." + std::to_string(n), "old message");
+  }
+};
+
+ino_t inode(const std::string& p) {
+  struct stat st;
+  REQUIRE(::lstat(p.c_str(), &st) == 0);
+  return st.st_ino;
+}
+
+bool exists(const std::string& p) {
+  struct stat st;
+  return ::lstat(p.c_str(), &st) == 0;
+}
+
+std::string commit_one(const std::string& queue_dir, const std::string& body) {
+  auto w = queue::Writer::create(queue_dir);
+  REQUIRE(w);
+  REQUIRE(w->sender("alice@example.test"));
+  REQUIRE(w->recipient("bob@example.test"));
+  REQUIRE(w->begin_content());
+  REQUIRE(w->append(body));
+  REQUIRE(w->commit());
+  return w->id();
+}
+
+}  // namespace
+
+TEST_CASE("spare: a finished queue file is emptied and becomes the next message's file", "[queue][spare]") {
+  Queue q;
+  std::string first = queue::path(q.path, "incoming", commit_one(q.path, "first message, a long body\n"));
+  ino_t ino = inode(first);
+  REQUIRE(queue::keep_spare(q.path, first));
+  CHECK_FALSE(exists(first));
+  auto spares = q.spares();
+  REQUIRE(spares.size() == 1);
+  CHECK(inode(spares[0]) == ino);
+  CHECK(q.read(spares[0].substr(q.path.size() + 1)).empty());  // no message lingers
+
+  std::string id = commit_one(q.path, "second\n");
+  std::string second = queue::path(q.path, "incoming", id);
+  CHECK(inode(second) == ino);
+  CHECK(q.spares().empty());
+  Fd fd(::open(second.c_str(), O_RDONLY | O_CLOEXEC));
+  auto env = queue::read_envelope(fd.get(), id);
+  REQUIRE(env);
+  CHECK(env->content_size == 7);
+  CHECK(env->recipients.size() == 1);
+  CHECK(q.read("incoming/" + id).find("first message") == std::string::npos);
+}
+
+TEST_CASE("spare: a taker finds none in an empty ring, and a full ring takes no more", "[queue][spare]") {
+  Queue q;
+  std::string to = q.tmp + "/0000000000000000A";
+  CHECK_FALSE(queue::take_spare(q.path, to));
+  CHECK_FALSE(exists(to));
+
+  q.fill_ring();
+  std::string done = q.write("active/0000000000000000B", "delivered");
+  CHECK_FALSE(queue::keep_spare(q.path, done));
+  CHECK(exists(done));  // the caller unlinks it
+  CHECK(q.spares().size() == queue::kSpareSlots);
+}
+
+TEST_CASE("spare: a taken spare is empty and locked against a keeper and the temp purge", "[queue][spare]") {
+  Queue q;
+  q.fill_ring();
+  std::string to = q.tmp + "/0000000000000000C";
+  Fd fd = queue::take_spare(q.path, to);
+  REQUIRE(fd);
+  CHECK(q.spares().size() == queue::kSpareSlots - 1);
+  CHECK(q.read("tmp/0000000000000000C").empty());
+  Fd other(::open(to.c_str(), O_RDONLY | O_CLOEXEC));
+  REQUIRE(other);
+  CHECK(::flock(other.get(), LOCK_EX | LOCK_NB) < 0);
+}
+
+TEST_CASE("spare: a spare someone holds locked is not used, nor one that is not a plain file", "[queue][spare]") {
+  Queue q;
+  std::string to = q.tmp + "/0000000000000000D";
+  SECTION("locked: a keeper is still emptying it") {
+    q.fill_ring();
+    std::vector<Fd> locks;
+    for (const auto& s : q.spares()) {
+      locks.emplace_back(::open(s.c_str(), O_RDONLY | O_CLOEXEC));
+      REQUIRE(::flock(locks.back().get(), LOCK_EX | LOCK_NB) == 0);
+    }
+    CHECK_FALSE(queue::take_spare(q.path, to));
+    CHECK(q.spares().size() == queue::kSpareSlots - 1);  // that one is dropped
+  }
+  SECTION("a symbolic link") {
+    std::string target = q.write("victim", "not a queue file");
+    for (unsigned n = 0; n < queue::kSpareSlots; ++n)
+      REQUIRE(::symlink(target.c_str(), (q.tmp + "/spare." + std::to_string(n)).c_str()) == 0);
+    CHECK_FALSE(queue::take_spare(q.path, to));
+    CHECK(q.read("victim") == "not a queue file");
+  }
+  SECTION("a second name (hard link)") {
+    q.fill_ring();
+    for (const auto& s : q.spares()) REQUIRE(::link(s.c_str(), (s + ".link").c_str()) == 0);
+    CHECK_FALSE(queue::take_spare(q.path, to));
+  }
+  CHECK_FALSE(exists(to));  // nothing is left under the new name
+}
