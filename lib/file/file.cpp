@@ -55,17 +55,21 @@ Status write_atomic(const std::string& path, std::string_view content, mode_t mo
 Result<std::string> read_file(const std::string& path, size_t max) {
   Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd) return sys_error("open " + path);
+  // Read straight into the result: a 64 KiB buffer on the stack stayed
+  // resident in every process, each of which reads main.cf at start.
+  constexpr size_t kChunk = 65536;
   std::string out;
-  char buf[65536];
   for (;;) {
-    ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    size_t have = out.size();
+    out.resize(have + kChunk);
+    ssize_t n = ::read(fd.get(), out.data() + have, kChunk);
+    out.resize(have + static_cast<size_t>(n > 0 ? n : 0));
     if (n < 0) {
       if (errno == EINTR) continue;
       return sys_error("read " + path);
     }
     if (n == 0) break;
-    if (out.size() + static_cast<size_t>(n) > max) return Error{path + ": too long (limit " + std::to_string(max) + " bytes)"};
-    out.append(buf, static_cast<size_t>(n));
+    if (out.size() > max) return Error{path + ": too long (limit " + std::to_string(max) + " bytes)"};
   }
   return out;
 }
