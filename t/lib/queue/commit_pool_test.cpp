@@ -13,19 +13,13 @@
 #include "lib/event/event.h"
 #include "lib/file/file.h"
 #include "lib/queue/commit_pool.h"
+#include "t/lib/queue/temp_queue.h"
 
 using namespace buzon;
 
 namespace {
 
-struct TempQueue {
-  std::string dir;
-  TempQueue() {
-    char tmpl[] = "/tmp/buzon-commit-XXXXXX";
-    dir = ::mkdtemp(tmpl);
-    for (const char* d : queue::kDirs) REQUIRE(file::make_dirs(dir + "/" + d, 0700));
-  }
-  ~TempQueue() { std::system(("rm -rf '" + dir + "'").c_str()); }
+struct TempQueue : test::TempQueue {
   size_t count(const char* sub) const {
     size_t n = 0;
     DIR* d = ::opendir((dir + "/" + sub).c_str());

@@ -9,20 +9,12 @@
 
 #include "lib/file/file.h"
 #include "lib/queue/queue.h"
+#include "t/lib/queue/temp_queue.h"
 
 using namespace buzon;
+using test::TempQueue;
 
 namespace {
-
-struct TempQueue {
-  std::string dir;
-  TempQueue() {
-    char tmpl[] = "/tmp/buzon-queue-XXXXXX";
-    dir = ::mkdtemp(tmpl);
-    for (const char* d : queue::kDirs) REQUIRE(file::make_dirs(dir + "/" + d, 0700));
-  }
-  ~TempQueue() { std::system(("rm -rf '" + dir + "'").c_str()); }
-};
 
 std::string write_one(const TempQueue& q, const std::string& content) {
   auto w = queue::Writer::create(q.dir);

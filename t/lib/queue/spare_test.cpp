@@ -11,20 +11,16 @@
 #include <string>
 #include <vector>
 
-#include "lib/file/file.h"
 #include "lib/queue/queue.h"
 #include "lib/queue/spare.h"
-#include "t/temp_dir.h"
+#include "t/lib/queue/temp_queue.h"
 
 using namespace buzon;
 
 namespace {
 
-struct Queue : test::TempDir {
+struct Queue : test::TempQueue {
   std::string tmp = path + "/tmp";
-  Queue() {
-    for (const char* d : queue::kDirs) REQUIRE(file::make_dirs(path + "/" + d, 0700));
-  }
   std::vector<std::string> spares() const {
     std::vector<std::string> out;
     DIR* d = ::opendir(tmp.c_str());
