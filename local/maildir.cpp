@@ -1,6 +1,7 @@
 #include "local/maildir.h"
 
 #include <fcntl.h>
+#include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -77,6 +78,18 @@ Result<Fd> create_tmp(const std::string& dir, const MaildirOptions& opt, std::st
   return Error{"cannot find a unique name in " + dir + "tmp"};
 }
 
+// tmp/ -> new/ without ever replacing a message: rename(2) with
+// RENAME_NOREPLACE, one system call; link(2) and unlink(2) where the file
+// system cannot (EINVAL: NFS, some FUSE). EEXIST means a concurrent attempt
+// of this same delivery got there first. 0 or -1 with errno, as rename.
+int move_noreplace(const std::string& tmp, const std::string& fresh) {
+  if (::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, fresh.c_str(), RENAME_NOREPLACE) == 0) return 0;
+  if (errno != EINVAL) return -1;
+  if (::link(tmp.c_str(), fresh.c_str()) < 0) return -1;
+  ::unlink(tmp.c_str());
+  return 0;
+}
+
 }  // namespace
 
 std::string maildir_folder_root(const std::string& dir) {
@@ -140,26 +153,26 @@ Reply deliver_maildir(const std::string& dir, const MaildirOptions& opt, const M
   Fd fd = std::move(*created);
 
   Status s = write_file(fd.get(), msg, *size);
-  bool linked = false;
+  bool moved = false;
   if (s) {
-    // link, not rename: it never replaces an existing message. EEXIST means
-    // a concurrent attempt of this same delivery got there first.
-    int r = ::link(tmp.c_str(), fresh.c_str());
-    if (r < 0 && errno == ENOENT && make_maildir(dir)) r = ::link(tmp.c_str(), fresh.c_str());  // new/ was missing
-    if (r == 0) linked = true;
-    else if (errno != EEXIST) s = sys_error("link " + fresh);
+    int r = move_noreplace(tmp, fresh);
+    if (r < 0 && errno == ENOENT && make_maildir(dir)) r = move_noreplace(tmp, fresh);  // new/ was missing
+    if (r == 0) moved = true;
+    else if (errno != EEXIST) s = sys_error("rename " + tmp + " to " + fresh);
   }
-  ::unlink(tmp.c_str());
-  // One fsync, after the link, makes both the content and the new name
-  // durable: the link changed the file's inode (its link count) in the same
+  if (!moved) ::unlink(tmp.c_str());
+  // One fsync, after the rename, makes both the content and the new name
+  // durable: the rename changed the file's inode (its ctime) in the same
   // journal transaction as the new/ entry, and fsync commits that
-  // transaction (ext4, XFS and btrfs behave so). It replaces an fsync of
-  // the file plus one of new/ — half the disk flushes of a delivery.
+  // transaction (ext4, XFS and btrfs behave so); without a journal, ext4
+  // writes the parent of a newly named inode, which after a rename is
+  // new/. It replaces an fsync of the file plus one of new/, half the disk
+  // flushes of a delivery.
   if (s && ::fsync(fd.get()) < 0) s = sys_error("fsync " + fresh);
   if (!s) {
     // qmgr retries a deferred delivery: take back a message that may not
     // be durable, so the retry does not make a duplicate.
-    if (linked) ::unlink(fresh.c_str());
+    if (moved) ::unlink(fresh.c_str());
     return failure(dir, s.error());
   }
   return Reply::sent("delivered to maildir");

@@ -1,5 +1,5 @@
 // Delivery to a Maildir (https://cr.yp.to/proto/maildir.html): write
-// tmp/NAME, fsync, link it into new/, remove the tmp name, fsync new/. A
+// tmp/NAME, rename it into new/ (never replacing a file there), fsync. A
 // reader never sees a partial message and nothing needs locking.
 //
 // Names:
@@ -8,9 +8,9 @@
 // The new/ name is derived from the queue file and the recipient record, so
 // it is unique per delivery (queue IDs are unique, each recipient record
 // has its own offset) and the same for a repeated request: when qmgr or
-// local is killed after the link but before the recipient is marked done,
-// the retry finds the message already there (link fails with EEXIST) and
-// reports success without a second copy. S= is the file size, which
+// local is killed after the rename but before the recipient is marked
+// done, the retry finds the message already there (a rename would fail
+// with EEXIST) and reports success without a second copy. S= is the file size, which
 // Dovecot uses to avoid a stat.
 #pragma once
 #include <sys/time.h>
