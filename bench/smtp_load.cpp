@@ -2,7 +2,7 @@
 // SYNOPSIS  smtp_load --port P [--sessions N] [--messages M] [--per-conn K]
 //                     [--size SPEC] [--rcpts R] [--users U] [--domain D]
 //                     [--pipelining] [--chunking] [--records FILE]
-//                     [--run-id ID] [--timeout S]
+//                     [--run-id ID] [--timeout S] [--rate R]
 //           smtp_load --port P --idle N --hold S [--ready-file FILE]
 // SECURITY  A client: talks only to the address given (default 127.0.0.1),
 //           never runs as a server, writes only the --records file.
@@ -11,7 +11,11 @@
 // SEE ALSO  e2e_watch, bench/README.md
 //
 // N sessions run concurrently on one libevent loop; together they send M
-// messages, K per connection (then QUIT and a new connection). Latency per
+// messages, K per connection (then QUIT and a new connection). With
+// --rate R the load is paced (open loop): message k starts no earlier than
+// k/R seconds after the first connection, so that latency can be compared
+// at a load both servers sustain, not only at saturation; without it each
+// session starts its next message as soon as the last one is done. Latency per
 // message is from writing MAIL FROM to reading the 250 for the final dot
 // (or for BDAT LAST). Output: key=value lines on stdout for bench/run, a
 // histogram on stderr, and with --records one line per message
@@ -75,6 +79,7 @@ struct Options {
   unsigned hold_s = 0;
   std::string ready_file;
   uint64_t seed = 1;
+  unsigned rate = 0;  // messages per second over all sessions; 0 = as fast as the server answers
 };
 
 struct Record {
@@ -121,6 +126,8 @@ struct Run {
   void note_error(const std::string& e) {
     if (first_error.empty()) first_error = e;
   }
+  // --rate: when message seq may start.
+  int64_t due_us(uint64_t seq) const { return start_us + int64_t(seq * 1000000 / opt.rate); }
 };
 
 // One SMTP connection. The transaction is a list of steps; with PIPELINING
@@ -247,6 +254,23 @@ class Session {
     ++on_conn_;
     rec_ = Record{};
     rec_.seq = run_.next_seq++;
+    int64_t wait = run_.opt.rate ? run_.due_us(rec_.seq) - bench::now_us() : 0;
+    if (wait > 0) return wait_until_due(wait);
+    send_message();
+  }
+
+  // --rate: this session has claimed message rec_.seq, whose time has not
+  // come yet.
+  void wait_until_due(int64_t wait_us) {
+    if (!pace_)
+      pace_.reset(evtimer_new(run_.base.get(), [](evutil_socket_t, short, void* arg) noexcept {
+        static_cast<Session*>(arg)->send_message();
+      }, this));
+    timeval tv{time_t(wait_us / 1000000), suseconds_t(wait_us % 1000000)};
+    evtimer_add(pace_.get(), &tv);
+  }
+
+  void send_message() {
     rec_.size = run_.opt.sizes.pick(run_.rng);
     rec_.nrcpt = run_.opt.rcpts;
     steps_.clear();
@@ -352,6 +376,7 @@ class Session {
   bool cap_pipelining_ = false, cap_chunking_ = false;
   unsigned on_conn_ = 0;
   bool starting_ = false;
+  EventPtr pace_;  // --rate: waits for the claimed message's time
   std::vector<Step> steps_;
   size_t sent_ = 0, replied_ = 0;
   Record rec_;
@@ -428,7 +453,7 @@ void usage() {
       "usage: smtp_load --port P [--host 127.0.0.1] [--sessions 10] [--messages 1000]\n"
       "         [--per-conn 1] [--size 4096|SIZE:WEIGHT,...] [--rcpts 1] [--users 100]\n"
       "         [--domain bench.test] [--pipelining] [--chunking] [--records FILE]\n"
-      "         [--run-id ID] [--timeout 300] [--seed 1]\n"
+      "         [--run-id ID] [--timeout 300] [--seed 1] [--rate MSGS_PER_S]\n"
       "       smtp_load --port P --idle N --hold SECONDS [--ready-file FILE]\n",
       stderr);
   std::exit(2);
@@ -458,6 +483,7 @@ Options parse(int argc, char** argv) {
       {"run-id", required_argument, nullptr, 'i'},   {"timeout", required_argument, nullptr, 't'},
       {"idle", required_argument, nullptr, 'I'},     {"hold", required_argument, nullptr, 'H'},
       {"ready-file", required_argument, nullptr, 'R'}, {"seed", required_argument, nullptr, 'S'},
+      {"rate", required_argument, nullptr, 'Q'},
       {nullptr, 0, nullptr, 0}};
   int c;
   while ((c = getopt_long(argc, argv, "", longopts, nullptr)) != -1) {
@@ -488,6 +514,7 @@ Options parse(int argc, char** argv) {
       case 'H': o.hold_s = unsigned(arg_number("hold", optarg, 0, 86400)); break;
       case 'R': o.ready_file = optarg; break;
       case 'S': o.seed = arg_number("seed", optarg, 0, ~0ull); break;
+      case 'Q': o.rate = unsigned(arg_number("rate", optarg, 1, 1000000)); break;
       default: usage();
     }
   }
@@ -577,10 +604,10 @@ int main(int argc, char** argv) {
   double secs = double(run.end_us - run.start_us) / 1e6;
   auto sum = bench::summarize(lat);
   std::printf("mode=load sessions=%u messages=%llu per_conn=%u size=%s rcpts=%u users=%u "
-              "pipelining=%d chunking=%d\n",
+              "pipelining=%d chunking=%d rate=%u\n",
               run.opt.sessions, (unsigned long long)run.opt.messages, run.opt.per_conn,
               run.opt.sizes.describe().c_str(), run.opt.rcpts, run.opt.users, run.opt.pipelining,
-              run.opt.chunking);
+              run.opt.chunking, run.opt.rate);
   std::printf("run_id=%s accepted=%llu failed=%llu not_sent=%llu connections=%u "
               "connect_failures=%u timed_out=%d\n",
               run.opt.run_id.c_str(), (unsigned long long)accepted, (unsigned long long)failed,
