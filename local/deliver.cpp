@@ -38,6 +38,7 @@ struct Deliverer::Job {
   std::string extension;  // "lists"
   std::string delimiter;  // the delimiter found ("+")
   std::string domain;
+  std::vector<UnsyncedFile>* unsynced = nullptr;  // Maildir fsyncs the caller does
 };
 
 namespace {
@@ -139,8 +140,9 @@ Reply combine(const Reply& a, const Reply& b) {
   return r;
 }
 
-Reply Deliverer::deliver(const Request& req) {
+Reply Deliverer::deliver(const Request& req, std::vector<UnsyncedFile>* unsynced) {
   Job job{req};
+  job.unsynced = unsynced;
   Queued q;
   if (auto early = open_queued(s_.queue_dir, req, s_.message_size_limit, q)) return *early;
   job.fd = std::move(q.fd);
@@ -271,7 +273,7 @@ Reply Deliverer::deliver_mailbox(Job& job, const users::User& u) {
   if (!s_.mailbox_command.empty()) return deliver_command(job, s_.mailbox_command, r, &u);
   auto target = target_for(u, s_.home_mailbox, s_.spool_dir);
   if (!target) return Reply::defer("4.3.0", "cannot determine mailbox", target.error().message);
-  return acting_as(job, r, [&] { return write_mailbox(*target, job.msg); });
+  return acting_as(job, r, [&] { return write_mailbox(job, *target, r); });
 }
 
 Reply Deliverer::expand(Job& job, const std::vector<TargetItem>& items, const Context& ctx) {
@@ -343,10 +345,7 @@ Reply Deliverer::expand(Job& job, const std::vector<TargetItem>& items, const Co
 
 Reply Deliverer::deliver_file(Job& job, const std::string& path, const Rights& rights) {
   Reply r = acting_as(job, rights, [&] {
-    if (path.back() == '/') {
-      MaildirOptions o{s_.hostname, s_.mailbox_size_limit, counter_};
-      return deliver_maildir(path, o, job.msg);
-    }
+    if (path.back() == '/') return deliver_maildir(path, maildir_options(job, rights), job.msg);
     return deliver_mbox(path, s_.mbox, job.msg, ::time(nullptr));
   });
   if (r.status == 0) r.reason = "delivered to file: " + str::sanitize(path);
@@ -409,12 +408,26 @@ Result<Rights> Deliverer::alias_rights(const map::Table& t) {
   return Rights{pw->pw_uid, t.owner_gid(), pw->pw_name, pw->pw_dir, pw->pw_shell};
 }
 
-Reply Deliverer::write_mailbox(const Target& t, const Message& msg) {
-  if (t.kind == Kind::Maildir) {
-    MaildirOptions o{s_.hostname, s_.mailbox_size_limit, counter_};
-    return deliver_maildir(t.path, o, msg);
-  }
-  return deliver_mbox(t.path, s_.mbox, msg, ::time(nullptr));
+Reply Deliverer::write_mailbox(const Job& job, const Target& t, const Rights& r) {
+  if (t.kind == Kind::Maildir) return deliver_maildir(t.path, maildir_options(job, r), job.msg);
+  return deliver_mbox(t.path, s_.mbox, job.msg, ::time(nullptr));
+}
+
+MaildirOptions Deliverer::maildir_options(const Job& job, const Rights& r) {
+  MaildirOptions o{s_.hostname, s_.mailbox_size_limit, counter_};
+  o.unsynced = job.unsynced;
+  o.owner_uid = r.uid;
+  o.owner_gid = r.gid;
+  return o;
+}
+
+Reply Deliverer::sync_failed(const UnsyncedFile& f, int err) {
+  if (mode_ == Mode::InProcess) return maildir_sync_failed(f, err);
+  privilege::EffectiveIds ids(f.uid, f.gid);
+  // Without the rights the file stays: qmgr's retry finds it in new/ and
+  // syncs it then.
+  if (!ids.ok()) return Reply::defer("4.3.0", "cannot change to the delivery rights", ids.ok().error().message);
+  return maildir_sync_failed(f, err);
 }
 
 Reply Deliverer::loop_checked(Job& job, const std::function<Reply()>& fn) {

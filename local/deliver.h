@@ -81,8 +81,14 @@ class Deliverer {
   // cf must outlive the Deliverer (users::find reads local_passwd_file).
   Deliverer(const config::MainCf& cf, Settings s, Mode mode) : cf_(cf), s_(std::move(s)), mode_(mode) {}
   // Never fails: every outcome is a Reply (status 0, 4 or 5). Reply.warning
-  // carries what local should log.
-  Reply deliver(const Request& req);
+  // carries what local should log. With unsynced, the Maildir files written
+  // are left there for the caller to fsync (event::AsyncFsync), and the
+  // Reply stands only if every one of them syncs; sync_failed() gives the
+  // reply for one that does not.
+  Reply deliver(const Request& req, std::vector<UnsyncedFile>* unsynced = nullptr);
+  // Removes a file whose fsync failed, with its owner's rights, and
+  // returns the reply to send instead.
+  Reply sync_failed(const UnsyncedFile& f, int err);
 
  private:
   struct Job;  // one request: queue file, envelope, recipient, parts of its address
@@ -125,7 +131,8 @@ class Deliverer {
   Result<Rights> alias_rights(const map::Table& t);
   Result<Rights> account_rights(const std::string& name);
   Status open_aliases();
-  Reply write_mailbox(const Target& t, const Message& msg);
+  Reply write_mailbox(const Job& job, const Target& t, const Rights& r);
+  MaildirOptions maildir_options(const Job& job, const Rights& r);
 
   const config::MainCf& cf_;
   Settings s_;

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 
 #include "lib/core/fd.h"
 #include "lib/file/file.h"
@@ -168,6 +169,10 @@ Reply deliver_maildir(const std::string& dir, const MaildirOptions& opt, const M
   // writes the parent of a newly named inode, which after a rename is
   // new/. It replaces an fsync of the file plus one of new/, half the disk
   // flushes of a delivery.
+  if (s && moved && opt.unsynced) {
+    opt.unsynced->push_back(UnsyncedFile{std::move(fd), fresh, dir, opt.owner_uid, opt.owner_gid});
+    return Reply::sent("delivered to maildir");
+  }
   if (s && ::fsync(fd.get()) < 0) s = sys_error("fsync " + fresh);
   if (!s) {
     // qmgr retries a deferred delivery: take back a message that may not
@@ -176,6 +181,11 @@ Reply deliver_maildir(const std::string& dir, const MaildirOptions& opt, const M
     return failure(dir, s.error());
   }
   return Reply::sent("delivered to maildir");
+}
+
+Reply maildir_sync_failed(const UnsyncedFile& f, int err) {
+  ::unlink(f.path.c_str());
+  return failure(f.dir, Error{"fsync " + f.path + ": " + std::strerror(err), err});
 }
 
 }  // namespace buzon::local

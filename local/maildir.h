@@ -18,17 +18,34 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "lib/core/fd.h"
 #include "lib/core/result.h"
 #include "local/content.h"
 #include "local/reply.h"
 
 namespace buzon::local {
 
+// A message file in new/ whose fsync the caller has taken over
+// (MaildirOptions::unsynced): the delivery counts only once it is synced.
+struct UnsyncedFile {
+  Fd fd;
+  std::string path;  // in new/: removed again when the fsync fails
+  std::string dir;   // the Maildir, for the reply
+  uid_t uid = 0;     // whose rights remove it (MaildirOptions::owner_*)
+  gid_t gid = 0;
+};
+
 struct MaildirOptions {
   std::string hostname;               // myhostname
   unsigned long long size_limit = 0;  // mailbox_size_limit: per message file, as Postfix; 0 = none
   unsigned long counter = 0;          // per-process delivery counter (Q of tmp names)
+  // When set, the file is left here unsynced and the reply is the one to
+  // send once its fsync has succeeded (see maildir_sync_failed otherwise).
+  std::vector<UnsyncedFile>* unsynced = nullptr;
+  uid_t owner_uid = 0;
+  gid_t owner_gid = 0;
 };
 
 // The host part of a Maildir name: '/' and ':' are written as \057 and
@@ -48,5 +65,10 @@ std::string maildir_name(const Message& msg, std::string_view host, unsigned lon
 // 5.2.2 "mailbox full" when the message file would be larger than
 // size_limit.
 Reply deliver_maildir(const std::string& dir, const MaildirOptions& opt, const Message& msg);
+
+// For an UnsyncedFile whose fsync failed with err: removes it (the caller
+// holds its owner's rights), so that qmgr's retry makes no duplicate, and
+// returns the reply to send instead.
+Reply maildir_sync_failed(const UnsyncedFile& f, int err);
 
 }  // namespace buzon::local

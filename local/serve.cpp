@@ -22,22 +22,17 @@ int serve(daemon::Context& ctx) {
   Deliverer deliverer(ctx.cf, std::move(*settings),
                       privilege::running_as_root() ? Mode::ForkAndDrop : Mode::InProcess);
 
-  event::Loop loop;
-  std::unique_ptr<Session> session;
-  std::unique_ptr<daemon::Server> server;
-  server = std::make_unique<daemon::Server>(
-      loop, ctx, 1,
-      [&](Fd client) {
-        auto handler = [&deliverer](const Request& req) { return deliverer.deliver(req); };
-        session = std::make_unique<Session>(loop, std::move(client), handler, timeout, [&] {
-          loop.defer_delete(std::move(session));
-          server->client_done();
-        });
-      });
-  server->on_stop([&](daemon::Server::Stop) {
-    if (session) session->close();
-  });
-  loop.run();
+  // One delivery per process, as Postfix, unless asked for more: then a
+  // delivery's fsync no longer holds the process (Session, AsyncFsync), but
+  // a command or an mbox lock wait still holds every delivery it serves.
+  auto limit = ctx.cf.get_int("local_process_client_limit");
+  int client_limit = limit < 1 ? 1 : limit > 1000 ? 1000 : static_cast<int>(limit);
+  auto handler = [&deliverer](const Request& req, std::vector<UnsyncedFile>* unsynced) {
+    return deliverer.deliver(req, unsynced);
+  };
+  auto sync_failed = [&deliverer](const UnsyncedFile& f, int err) { return deliverer.sync_failed(f, err); };
+  if (client_limit == 1) serve_sessions(ctx, 1, handler, timeout);
+  else serve_sessions(ctx, client_limit, handler, timeout, sync_failed);
   return 0;
 }
 

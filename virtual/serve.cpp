@@ -20,20 +20,8 @@ int serve(daemon::Context& ctx) {
   auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(ctx.cf.get_time("ipc_timeout"));
   Agent agent(std::move(*settings));
 
-  event::Loop loop;
-  std::unique_ptr<local::Session> session;
-  std::unique_ptr<daemon::Server> server;
-  server = std::make_unique<daemon::Server>(loop, ctx, 1, [&](Fd client) {
-    auto handler = [&agent](const local::Request& req) { return agent.deliver(req); };
-    session = std::make_unique<local::Session>(loop, std::move(client), handler, timeout, [&] {
-      loop.defer_delete(std::move(session));
-      server->client_done();
-    });
-  });
-  server->on_stop([&](daemon::Server::Stop) {
-    if (session) session->close();
-  });
-  loop.run();
+  auto handler = [&agent](const local::Request& req, std::vector<local::UnsyncedFile>*) { return agent.deliver(req); };
+  local::serve_sessions(ctx, 1, handler, timeout);
   return 0;
 }
 

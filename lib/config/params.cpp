@@ -77,6 +77,7 @@ constexpr ParamDef kParams[] = {
     {"local_destination_recipient_limit", "1", T::Int, "The maximal number of recipients per message for the local delivery transport; 1 makes each recipient a destination of its own."},
     {"local_header_rewrite_clients", "permit_inet_interfaces", T::List, "The SMTP clients whose mail is completed like local submissions (missing Date:, Message-ID: and From: added): permit_inet_interfaces, permit_mynetworks, permit_sasl_authenticated, static:all."},
     {"local_passwd_file", "", T::String, "Optional passwd-file (name:{SCHEME}hash:uid:gid::home::) whose entries stand in for system accounts, as in instance mode."},
+    {"local_process_client_limit", "1", T::Int, "The maximal number of qmgr connections (parallel deliveries) that one local process serves at the same time; above 1, Maildir fsyncs run asynchronously, and a delivery that waits (a command, an mbox lock) holds up the others of its process."},
     {"local_recipient_maps", "unix:passwd.byname $alias_maps", T::List, "Lookup tables with all names or addresses of local recipients (unix:passwd.byname is the accounts); smtpd rejects other local parts, an empty value accepts all."},
     {"local_transport", "local:$myhostname", T::String, "The default mail delivery transport and next-hop destination for final delivery to domains listed with mydestination."},
     {"luser_relay", "", T::String, "Optional catch-all destination for unknown local recipients, with $user, $local, $extension, $domain and $recipient expanded."},

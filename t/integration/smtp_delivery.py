@@ -7,6 +7,7 @@ import re
 import smtplib
 import subprocess
 import sys
+import threading
 
 sys.path.insert(0, os.path.dirname(__file__))
 from buzon_instance import Instance, main, wait_for, split_mbox  # noqa: E402
@@ -100,6 +101,47 @@ def test_queue_file_of_a_delivered_message_is_reused():
         assert list(again.values()) == [inode], (spares, again)
 
 
+def test_one_local_process_serves_parallel_deliveries():
+    """local_process_client_limit above 1: one local process takes several
+    qmgr connections at once and syncs each Maildir file before its reply;
+    every message arrives once."""
+    with Instance() as inst:
+        inst.run("conf", "-e", "home_mailbox=Maildir/", "local_process_client_limit=8",
+                 "local_destination_concurrency_limit=8", "local_destination_recipient_limit=50")
+        inst.start()
+        errors = []
+
+        def send(worker):
+            try:
+                for i in range(5):
+                    to = ("alice", "bob")[(worker + i) % 2]
+                    with smtplib.SMTP("127.0.0.1", inst.smtp_port, timeout=20) as s:
+                        s.sendmail("alice@example.test", [to + "@example.test"],
+                                   "Subject: m-%d-%d\r\n\r\nbody\r\n" % (worker, i))
+            except Exception as e:  # reported below; a thread cannot fail the test itself
+                errors.append(e)
+
+        threads = [threading.Thread(target=send, args=(w,)) for w in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert not errors, errors
+
+        def subjects():
+            return sorted(email.message_from_bytes(m)["Subject"]
+                          for u in ("alice", "bob") for m in inst.maildir_messages(u))
+        want = sorted("m-%d-%d" % (w, i) for w in range(8) for i in range(5))
+        wait_for("40 deliveries", lambda: len(subjects()) >= 40)
+        inst.wait_queue_empty()
+        assert subjects() == want
+        assert inst.maillog().count("status=sent") == 40
+        # Eight parallel deliveries fit one process; master may have started
+        # a second while the first announced itself.
+        assert 1 <= len(inst.pids("local", forks=False)) <= 2, inst.pids("local", forks=False)
+        assert not os.listdir(inst.path("home", "alice", "Maildir", "tmp"))
+
+
 def test_unknown_user_and_relay_refused():
     with Instance() as inst:
         # 127.0.0.1 outside mynetworks: an Internet client (t/integration/smtpd_relay.py has the rest).
@@ -122,4 +164,4 @@ def test_unknown_user_and_relay_refused():
 
 if __name__ == "__main__":
     main([test_smtplib_to_mbox, test_swaks_to_maildir, test_queue_file_of_a_delivered_message_is_reused,
-          test_unknown_user_and_relay_refused])
+          test_one_local_process_serves_parallel_deliveries, test_unknown_user_and_relay_refused])

@@ -4,12 +4,16 @@
 // mode).
 #include "local/deliver.h"
 
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
+
 #include <catch2/catch.hpp>
 
+#include "lib/event/async_fsync.h"
 #include "lib/event/event.h"
 #include "lib/privilege/privilege.h"
 #include "local/session.h"
@@ -189,20 +193,36 @@ TEST_CASE("deliver: a malformed request is answered with a temporary failure", "
   CHECK(r.reason == "malformed delivery request");
 }
 
+// Both ways a Session runs: fsyncs inline (one delivery per process) and
+// through an AsyncFsync (local_process_client_limit above 1), where the
+// first reply waits for its Maildir fsync and the second request, already
+// read, must still be answered after it.
 TEST_CASE("deliver: a session answers requests in order and closes on bad framing", "[local][session]") {
-  Env e;
+  bool async = GENERATE(false, true);
+  Env e("home_mailbox = Maildir/\n");
   auto q = queue_message(e.d.queue(), "a@example.test", {"bob@example.test", "nobody@example.test"}, "x\n");
   auto d = e.deliverer();
   int sv[2];
   REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
   Fd ours(sv[0]);
   event::Loop loop;
+  event::AsyncFsync fsync(loop);
   bool done = false;
+  size_t left_unsynced = 0;
   std::unique_ptr<local::Session> s = std::make_unique<local::Session>(
-      loop, Fd(sv[1]), [&d](const local::Request& req) { return d.deliver(req); }, std::chrono::milliseconds(5000), [&] {
+      loop, Fd(sv[1]),
+      [&](const local::Request& req, std::vector<local::UnsyncedFile>* unsynced) {
+        auto r = d.deliver(req, unsynced);
+        if (unsynced) left_unsynced += unsynced->size();
+        return r;
+      },
+      std::chrono::milliseconds(5000),
+      [&] {
         done = true;
         loop.stop();
-      });
+      },
+      async ? &fsync : nullptr,
+      [&d](const local::UnsyncedFile& f, int err) { return d.sync_failed(f, err); });
   std::string wire;
   for (size_t i = 0; i < 2; ++i) {
     auto req = request_for(q, i);
@@ -231,4 +251,68 @@ TEST_CASE("deliver: a session answers requests in order and closes on bad framin
   CHECK((*r2)->get("status") == "5");
   CHECK((*r2)->get("dsn") == "5.1.1");
   CHECK_FALSE(in.next().has_value());
+  CHECK(left_unsynced == (async ? 1u : 0u));
+  CHECK(list_dir(e.d.path + "/home/bob/Maildir/new").size() == 1);
+}
+
+TEST_CASE("deliver: a failed fsync takes the Maildir file back and defers", "[local][session]") {
+  Env e("home_mailbox = Maildir/\n");
+  auto q = queue_message(e.d.queue(), "a@example.test", {"bob@example.test"}, "x\n");
+  auto d = e.deliverer();
+  // A real delivery whose file is left unsynced, then a failure reported
+  // for it (a disk error cannot be made on demand here).
+  std::vector<local::UnsyncedFile> files;
+  auto r = d.deliver(request_for(q), &files);
+  CHECK(r.status == 0);
+  REQUIRE(files.size() == 1);
+  std::string md = e.d.path + "/home/bob/Maildir/";
+  CHECK(list_dir(md + "new").size() == 1);
+  auto failed = d.sync_failed(files[0], EIO);
+  CHECK(failed.status == 4);
+  CHECK(failed.dsn == "4.2.0");
+  CHECK(list_dir(md + "new").empty());  // qmgr's retry will not make a duplicate
+  CHECK(d.sync_failed(files[0], EDQUOT).dsn == "4.2.2");
+}
+
+TEST_CASE("deliver: a session replies with the failure of an fsync that fails", "[local][session]") {
+  int sv[2];
+  REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+  Fd ours(sv[0]);
+  event::Loop loop;
+  event::AsyncFsync fsync(loop);
+  int failures = 0;
+  std::unique_ptr<local::Session> s = std::make_unique<local::Session>(
+      loop, Fd(sv[1]),
+      [](const local::Request&, std::vector<local::UnsyncedFile>* unsynced) {
+        // A pipe cannot be fsync'ed (EINVAL): a real failure from the kernel.
+        int p[2];
+        REQUIRE(::pipe2(p, O_CLOEXEC) == 0);
+        ::close(p[0]);
+        unsynced->push_back(local::UnsyncedFile{Fd(p[1]), "/nonexistent/new/x", "/nonexistent/", 0, 0});
+        return local::Reply::sent("delivered to maildir");
+      },
+      std::chrono::milliseconds(5000), [&] { loop.stop(); }, &fsync,
+      [&](const local::UnsyncedFile& f, int err) {
+        ++failures;
+        CHECK(err == EINVAL);
+        CHECK(f.path == "/nonexistent/new/x");
+        return local::Reply::defer("4.2.0", "cannot deliver to maildir");
+      });
+  attr::Message m;
+  m.set("request", "deliver").set("queue_id", "6B0D05EC3AA150FDA").set("queue_file", "active/6B0D05EC3AA150FDA");
+  m.set("offset", 153LL).set("recipient", "bob@example.test").set("sender", "a@example.test");
+  std::string wire = m.encode();
+  REQUIRE(::write(ours.get(), wire.data(), wire.size()) == static_cast<ssize_t>(wire.size()));
+  ::shutdown(ours.get(), SHUT_WR);  // the session closes after its reply
+  loop.run();
+  CHECK(failures == 1);
+  attr::Reader in;
+  char buf[4096];
+  ssize_t n;
+  while ((n = ::read(ours.get(), buf, sizeof buf)) > 0) in.feed(std::string_view(buf, static_cast<size_t>(n)));
+  auto r = in.next();
+  REQUIRE(r);
+  REQUIRE(r->ok());
+  CHECK((*r)->get("status") == "4");
+  CHECK((*r)->get("dsn") == "4.2.0");
 }
