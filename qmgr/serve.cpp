@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "lib/log/log.h"
+#include "lib/queue/spare.h"
 #include "qmgr/scheduler.h"
 #include "qmgr/settings.h"
 #include "qmgr/trigger.h"
@@ -27,6 +28,7 @@ int serve(daemon::Context& ctx) {
   std::string qdir = ctx.cf.get("queue_directory");
   if (::chdir(qdir.c_str()) < 0 && ::access("incoming", F_OK) != 0)
     log::fatal(sys_error("chdir " + qdir).message);
+  queue::find_spare_cursors(".");
   // qmgr is the one long-lived queue owner: it must not exit after max_use
   // triggers or max_idle seconds like an ordinary server process.
   if (auto s = ctx.cf.set("max_use", "0"); !s) log::fatal(s.error().message);

@@ -11,6 +11,7 @@
 #include "lib/net/ip.h"
 #include "lib/queue/commit_pool.h"
 #include "lib/queue/queue.h"
+#include "lib/queue/spare.h"
 #include "smtpd/connection.h"
 #include "smtpd/settings.h"
 
@@ -61,6 +62,7 @@ int serve(daemon::Context& ctx) {
   settings.security = std::move(g_security);
   settings.queue_dir = std::string(".");  // pre_jail entered queue_directory (or chroot made it "/")
   const bool local = ctx.type == "unix";
+  queue::find_spare_cursors(settings.queue_dir);
 
   // qmgr hears of a message from the commit thread as soon as the file is
   // in incoming/; a trigger that failed there is repeated from the loop

@@ -1,5 +1,6 @@
 #include "lib/queue/spare.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/file.h>
@@ -7,15 +8,19 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <bitset>
 #include <cerrno>
+#include <charconv>
+#include <string_view>
 
 namespace buzon::queue {
 
 namespace {
 
-// A keeper tries a few slots past a taken one before giving up (the ring
-// is full); a taker a few past an empty one (others may take too).
-constexpr unsigned kKeepTries = 8;
+// A keeper tries the slot after a taken one before giving up (the ring is
+// full: it fills in order behind the taker); a taker a few past an empty
+// one (others may take too).
+constexpr unsigned kKeepTries = 2;
 constexpr unsigned kTakeTries = 4;
 
 // Where this process keeps and takes next. A taker stays where it missed:
@@ -87,6 +92,32 @@ Fd take_spare(const std::string& queue_dir, const std::string& path) {
     return {};
   }
   return {};
+}
+
+void find_spare_cursors(const std::string& queue_dir) {
+  std::bitset<kSpareSlots> occupied;
+  if (DIR* d = ::opendir((queue_dir + "/tmp").c_str())) {
+    while (dirent* e = ::readdir(d)) {
+      std::string_view name = e->d_name;
+      if (name.substr(0, 6) != "spare.") continue;
+      unsigned n = 0;
+      auto [end, ec] = std::from_chars(name.data() + 6, name.data() + name.size(), n);
+      if (ec == std::errc() && end == name.data() + name.size() && n < kSpareSlots) occupied.set(n);
+    }
+    ::closedir(d);
+  }
+  unsigned keep = 0, take = 0;
+  if (occupied.any() && !occupied.all()) {
+    // A run starts at an occupied slot after an empty one and ends at an
+    // empty slot after an occupied one; of several runs, the last one.
+    for (unsigned i = 0; i < kSpareSlots; ++i) {
+      bool here = occupied[i], before = occupied[(i + kSpareSlots - 1) % kSpareSlots];
+      if (here && !before) take = i;
+      if (!here && before) keep = i;
+    }
+  }
+  g_keep_at.store(keep, std::memory_order_relaxed);
+  g_take_at.store(take, std::memory_order_relaxed);
 }
 
 }  // namespace buzon::queue

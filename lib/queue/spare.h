@@ -33,4 +33,10 @@ bool keep_spare(const std::string& queue_dir, const std::string& path);
 // then nothing is left at `path`.
 Fd take_spare(const std::string& queue_dir, const std::string& path);
 
+// Where a new process starts keeping and taking: after the spares a
+// process before it left (one listing of tmp/), the keeper at the end of
+// the run of spares, the taker at its start. Cursors both at 0 would have
+// the keeper chase the taker through a ring it only believes full.
+void find_spare_cursors(const std::string& queue_dir);
+
 }  // namespace buzon::queue

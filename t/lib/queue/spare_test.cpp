@@ -137,3 +137,26 @@ TEST_CASE("spare: a spare someone holds locked is not used, nor one that is not 
   }
   CHECK_FALSE(exists(to));  // nothing is left under the new name
 }
+
+TEST_CASE("spare: a new process starts taking at the first spare and keeping after the last", "[queue][spare]") {
+  Queue q;
+  // Left by processes before: a run that wraps around the end of the ring.
+  std::vector<unsigned> run;
+  for (unsigned n = queue::kSpareSlots - 6; n < queue::kSpareSlots; ++n) run.push_back(n);
+  for (unsigned n = 0; n < 10; ++n) run.push_back(n);
+  for (unsigned n : run) q.write("tmp/spare." + std::to_string(n), "old message");
+  q.write("tmp/spare.x", "not a slot");
+  q.write("tmp/spare.99999", "not a slot either");
+  queue::find_spare_cursors(q.path);
+
+  ino_t first = inode(q.tmp + "/spare." + std::to_string(queue::kSpareSlots - 6));
+  std::string to = q.tmp + "/0000000000000000A";
+  Fd taken = queue::take_spare(q.path, to);
+  REQUIRE(taken);
+  CHECK(inode(to) == first);
+
+  // At slot 0 the keeper would find the ring full; after the run, room.
+  std::string done = q.write("active/0000000000000000B", "delivered");
+  REQUIRE(queue::keep_spare(q.path, done));
+  CHECK(exists(q.tmp + "/spare.10"));
+}
