@@ -81,8 +81,9 @@ Result<Fd> create_tmp(const std::string& dir, const MaildirOptions& opt, std::st
 
 // tmp/ -> new/ without ever replacing a message: rename(2) with
 // RENAME_NOREPLACE, one system call; link(2) and unlink(2) where the file
-// system cannot (EINVAL: NFS, some FUSE). EEXIST means a concurrent attempt
-// of this same delivery got there first. 0 or -1 with errno, as rename.
+// system cannot (EINVAL: NFS, some FUSE). EEXIST means an earlier or a
+// concurrent attempt of this same delivery got there first. Returns 0, or
+// -1 with errno set, as rename(2).
 int move_noreplace(const std::string& tmp, const std::string& fresh) {
   if (::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, fresh.c_str(), RENAME_NOREPLACE) == 0) return 0;
   if (errno != EINVAL) return -1;
@@ -133,15 +134,6 @@ Reply deliver_maildir(const std::string& dir, const MaildirOptions& opt, const M
   if (opt.size_limit != 0 && *size > opt.size_limit) return Reply::bounce("5.2.2", "mailbox full");
 
   std::string fresh = dir + "new/" + maildir_name(msg, opt.hostname, *size);
-  struct stat st;
-  if (::lstat(fresh.c_str(), &st) == 0) {
-    // A repeated request: the earlier attempt may have died before its
-    // fsync, so do that now.
-    Fd done(::open(fresh.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
-    if (!done || ::fsync(done.get()) < 0) return failure(dir, sys_error("fsync " + fresh));
-    return Reply::sent("delivered to maildir");
-  }
-
   // The Maildir is made on the first delivery that finds it missing, not
   // looked at on every delivery.
   std::string tmp;
@@ -159,7 +151,17 @@ Reply deliver_maildir(const std::string& dir, const MaildirOptions& opt, const M
     int r = move_noreplace(tmp, fresh);
     if (r < 0 && errno == ENOENT && make_maildir(dir)) r = move_noreplace(tmp, fresh);  // new/ was missing
     if (r == 0) moved = true;
-    else if (errno != EEXIST) s = sys_error("rename " + tmp + " to " + fresh);
+    else if (errno == EEXIST) {
+      // A repeated request (found here, not by a lookup before every
+      // delivery): the earlier attempt may have died before its fsync, so
+      // do that now.
+      ::unlink(tmp.c_str());
+      Fd done(::open(fresh.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+      if (!done || ::fsync(done.get()) < 0) return failure(dir, sys_error("fsync " + fresh));
+      return Reply::sent("delivered to maildir");
+    } else {
+      s = sys_error("rename " + tmp + " to " + fresh);
+    }
   }
   if (!moved) ::unlink(tmp.c_str());
   // One fsync, after the rename, makes both the content and the new name

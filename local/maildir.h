@@ -9,9 +9,9 @@
 // it is unique per delivery (queue IDs are unique, each recipient record
 // has its own offset) and the same for a repeated request: when qmgr or
 // local is killed after the rename but before the recipient is marked
-// done, the retry finds the message already there (a rename would fail
-// with EEXIST) and reports success without a second copy. S= is the file size, which
-// Dovecot uses to avoid a stat.
+// done, the retry finds the message already there (its rename fails with
+// EEXIST), syncs it and reports success without a second copy. S= is the
+// file size, which Dovecot uses to avoid a stat.
 #pragma once
 #include <sys/time.h>
 #include <sys/types.h>
