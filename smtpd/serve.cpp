@@ -1,5 +1,6 @@
 #include "smtpd/serve.h"
 
+#include <malloc.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -69,6 +70,10 @@ int serve(daemon::Context& ctx) {
   // once the commit is over, where a failure can be logged.
   std::atomic<bool> wake_failed{false};
   event::Loop loop;
+  // The commit threads allocate little (a path, a status): one shared
+  // malloc arena instead of glibc's one per thread, each with its own
+  // touched pages (about 60 KiB of resident memory per thread).
+  ::mallopt(M_ARENA_MAX, 1);
   queue::CommitPool commits(loop, queue::CommitPool::kDefaultThreads, [qdir = settings.queue_dir, &wake_failed] {
     if (!queue::trigger_qmgr(qdir, 'W')) wake_failed = true;
   });
