@@ -98,7 +98,8 @@ void Session::synced(size_t i, int err) noexcept {
   if (err != 0) {
     Reply failed = sync_failed_(syncing_[i], err);
     if (!failed.warning.empty()) log::warning(failed.warning);
-    if (held_.status == 0) held_ = std::move(failed);
+    // One deferral defers the recipient, as a failure in deliver() would.
+    if (held_.status != 4) held_ = std::move(failed);
   }
   if (--unsynced_left_ > 0) return;
   syncing_.clear();
