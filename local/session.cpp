@@ -42,16 +42,21 @@ Session::Session(event::Loop& loop, Fd fd, Handler handler, std::chrono::millise
 
 void Session::close() {
   if (closed_) return;
+  if (unsynced_left_ > 0) {
+    // Stop or reload in the middle of a delivery: its reply goes out
+    // first, or qmgr would retry a delivery that is done.
+    close_after_reply_ = true;
+    return;
+  }
   closed_ = true;
   ev_->del();
   fd_.reset();
   maybe_done();
 }
 
-// After the close and the last fsync of a delivery in progress: a file
-// being synced must not outlive the session that will never reply for it.
+// After the close, once the session can be deleted.
 void Session::maybe_done() {
-  if (!closed_ || unsynced_left_ > 0 || done_) return;
+  if (!closed_ || done_) return;
   done_ = true;
   loop_.defer([fn = on_done_] { fn(); });
 }
@@ -103,8 +108,7 @@ void Session::synced(size_t i, int err) noexcept {
   }
   if (--unsynced_left_ > 0) return;
   syncing_.clear();
-  if (closed_) return maybe_done();
-  if (!send(held_)) return close();
+  if (!send(held_) || close_after_reply_) return close();
   ev_->add(timeout_);
   // A request that came with the last one's bytes (qmgr never pipelines,
   // but the framing allows it) is handled now, not at the next read.

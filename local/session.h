@@ -31,12 +31,12 @@ using SyncFailed = std::function<Reply(const UnsyncedFile&, int err)>;
 
 class Session {
  public:
-  // on_done runs once, from the loop, after the session has closed and its
-  // fsyncs are done; it may delete the session. fsync null: the handler
-  // syncs its files itself.
+  // on_done runs once, from the loop, after the session has closed; it may
+  // delete the session. fsync null: the handler syncs its files itself.
   Session(event::Loop& loop, Fd fd, Handler handler, std::chrono::milliseconds timeout,
           std::function<void()> on_done, event::AsyncFsync* fsync = nullptr, SyncFailed sync_failed = {});
-  // Closes the connection (stop, reload); safe to call more than once.
+  // Closes the connection (stop, reload); safe to call more than once. A
+  // delivery whose files are being synced is answered first.
   void close();
 
  private:
@@ -56,6 +56,7 @@ class Session {
   attr::Reader reader_;
   std::unique_ptr<event::Event> ev_;
   bool closed_ = false;
+  bool close_after_reply_ = false;
   bool done_ = false;
   // The request whose files are being synced: its reply and its files.
   Reply held_;

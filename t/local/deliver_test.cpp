@@ -316,3 +316,48 @@ TEST_CASE("deliver: a session replies with the failure of an fsync that fails", 
   CHECK((*r)->get("status") == "4");
   CHECK((*r)->get("dsn") == "4.2.0");
 }
+
+TEST_CASE("deliver: a session told to close while its delivery syncs answers it first", "[local][session]") {
+  Env e("home_mailbox = Maildir/\n");
+  auto q = queue_message(e.d.queue(), "a@example.test", {"bob@example.test"}, "x\n");
+  auto d = e.deliverer();
+  int sv[2];
+  REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+  Fd ours(sv[0]);
+  event::Loop loop;
+  event::AsyncFsync fsync(loop);
+  std::unique_ptr<local::Session> s;
+  bool done = false;
+  s = std::make_unique<local::Session>(
+      loop, Fd(sv[1]),
+      [&](const local::Request& req, std::vector<local::UnsyncedFile>* unsynced) {
+        auto r = d.deliver(req, unsynced);
+        // As a stop or reload would, once the fsync is under way.
+        loop.defer([&] { s->close(); });
+        return r;
+      },
+      std::chrono::milliseconds(5000),
+      [&] {
+        done = true;
+        loop.stop();
+      },
+      &fsync, [&d](const local::UnsyncedFile& f, int err) { return d.sync_failed(f, err); });
+  auto req = request_for(q, 0);
+  attr::Message m;
+  m.set("request", "deliver").set("queue_id", req.queue_id).set("queue_file", req.queue_file);
+  m.set("offset", static_cast<long long>(req.offset)).set("recipient", req.recipient).set("sender", req.sender);
+  std::string wire = m.encode();
+  REQUIRE(::write(ours.get(), wire.data(), wire.size()) == static_cast<ssize_t>(wire.size()));
+  loop.run();
+  CHECK(done);
+  attr::Reader in;
+  char buf[4096];
+  ssize_t n;
+  while ((n = ::read(ours.get(), buf, sizeof buf)) > 0) in.feed(std::string_view(buf, static_cast<size_t>(n)));
+  CHECK(n == 0);  // closed after the reply
+  auto r = in.next();
+  REQUIRE(r);
+  REQUIRE(r->ok());
+  CHECK((*r)->get("status") == "0");
+  CHECK(list_dir(e.d.path + "/home/bob/Maildir/new").size() == 1);
+}
