@@ -193,6 +193,29 @@ TEST_CASE("deliver: a malformed request is answered with a temporary failure", "
   CHECK(r.reason == "malformed delivery request");
 }
 
+namespace {
+
+// A delivery request as qmgr writes it.
+std::string wire_request(const local::Request& req) {
+  attr::Message m;
+  m.set("request", "deliver").set("queue_id", req.queue_id).set("queue_file", req.queue_file);
+  m.set("offset", static_cast<long long>(req.offset)).set("recipient", req.recipient).set("sender", req.sender);
+  return m.encode();
+}
+
+// Everything a session wrote until it closed the connection, to be split
+// into replies.
+attr::Reader replies_until_close(int fd) {
+  attr::Reader in;
+  char buf[4096];
+  ssize_t n;
+  while ((n = ::read(fd, buf, sizeof buf)) > 0) in.feed(std::string_view(buf, static_cast<size_t>(n)));
+  CHECK(n == 0);
+  return in;
+}
+
+}  // namespace
+
 // Both ways a Session runs: fsyncs inline (one delivery per process) and
 // through an AsyncFsync (local_process_client_limit above 1), where the
 // first reply waits for its Maildir fsync and the second request, already
@@ -223,24 +246,12 @@ TEST_CASE("deliver: a session answers requests in order and closes on bad framin
       },
       async ? &fsync : nullptr,
       [&d](const local::UnsyncedFile& f, int err) { return d.sync_failed(f, err); });
-  std::string wire;
-  for (size_t i = 0; i < 2; ++i) {
-    auto req = request_for(q, i);
-    attr::Message m;
-    m.set("request", "deliver").set("queue_id", req.queue_id).set("queue_file", req.queue_file);
-    m.set("offset", static_cast<long long>(req.offset)).set("recipient", req.recipient).set("sender", req.sender);
-    wire += m.encode();
-  }
+  std::string wire = wire_request(request_for(q, 0)) + wire_request(request_for(q, 1));
   wire += std::string("\xff\xff\xff\xff", 4);  // a frame far over kMessageMax
   REQUIRE(::write(ours.get(), wire.data(), wire.size()) == static_cast<ssize_t>(wire.size()));
   loop.run();
   CHECK(done);
-  // The session has closed: read everything up to EOF, then split frames.
-  attr::Reader in;
-  char buf[4096];
-  ssize_t n;
-  while ((n = ::read(ours.get(), buf, sizeof buf)) > 0) in.feed(std::string_view(buf, static_cast<size_t>(n)));
-  CHECK(n == 0);  // closed after the bad frame
+  attr::Reader in = replies_until_close(ours.get());  // closed after the bad frame
   auto r1 = in.next();
   REQUIRE(r1);
   REQUIRE(r1->ok());
@@ -298,18 +309,13 @@ TEST_CASE("deliver: a session replies with the failure of an fsync that fails", 
         CHECK(f.path == "/nonexistent/new/x");
         return local::Reply::defer("4.2.0", "cannot deliver to maildir");
       });
-  attr::Message m;
-  m.set("request", "deliver").set("queue_id", "6B0D05EC3AA150FDA").set("queue_file", "active/6B0D05EC3AA150FDA");
-  m.set("offset", 153LL).set("recipient", "bob@example.test").set("sender", "a@example.test");
-  std::string wire = m.encode();
+  std::string wire = wire_request(
+      {"6B0D05EC3AA150FDA", "active/6B0D05EC3AA150FDA", 153, "bob@example.test", "", "a@example.test"});
   REQUIRE(::write(ours.get(), wire.data(), wire.size()) == static_cast<ssize_t>(wire.size()));
   ::shutdown(ours.get(), SHUT_WR);  // the session closes after its reply
   loop.run();
   CHECK(failures == 1);
-  attr::Reader in;
-  char buf[4096];
-  ssize_t n;
-  while ((n = ::read(ours.get(), buf, sizeof buf)) > 0) in.feed(std::string_view(buf, static_cast<size_t>(n)));
+  attr::Reader in = replies_until_close(ours.get());
   auto r = in.next();
   REQUIRE(r);
   REQUIRE(r->ok());
@@ -342,19 +348,11 @@ TEST_CASE("deliver: a session told to close while its delivery syncs answers it 
         loop.stop();
       },
       &fsync, [&d](const local::UnsyncedFile& f, int err) { return d.sync_failed(f, err); });
-  auto req = request_for(q, 0);
-  attr::Message m;
-  m.set("request", "deliver").set("queue_id", req.queue_id).set("queue_file", req.queue_file);
-  m.set("offset", static_cast<long long>(req.offset)).set("recipient", req.recipient).set("sender", req.sender);
-  std::string wire = m.encode();
+  std::string wire = wire_request(request_for(q, 0));
   REQUIRE(::write(ours.get(), wire.data(), wire.size()) == static_cast<ssize_t>(wire.size()));
   loop.run();
   CHECK(done);
-  attr::Reader in;
-  char buf[4096];
-  ssize_t n;
-  while ((n = ::read(ours.get(), buf, sizeof buf)) > 0) in.feed(std::string_view(buf, static_cast<size_t>(n)));
-  CHECK(n == 0);  // closed after the reply
+  attr::Reader in = replies_until_close(ours.get());  // closed after the reply
   auto r = in.next();
   REQUIRE(r);
   REQUIRE(r->ok());
