@@ -214,6 +214,26 @@ attr::Reader replies_until_close(int fd) {
   return in;
 }
 
+// What a session test needs: a Maildir user, a Deliverer, a connection
+// (ours to write requests, theirs for the Session), a loop and an
+// AsyncFsync.
+struct SessionRig {
+  Env e{"home_mailbox = Maildir/\n"};
+  local::Deliverer d = e.deliverer();
+  Fd ours, theirs;
+  event::Loop loop;
+  event::AsyncFsync fsync{loop};
+  SessionRig() {
+    int sv[2];
+    REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+    ours = Fd(sv[0]);
+    theirs = Fd(sv[1]);
+  }
+  local::SyncFailed sync_failed() {
+    return [this](const local::UnsyncedFile& f, int err) { return d.sync_failed(f, err); };
+  }
+};
+
 }  // namespace
 
 // Both ways a Session runs: fsyncs inline (one delivery per process) and
@@ -222,36 +242,29 @@ attr::Reader replies_until_close(int fd) {
 // read, must still be answered after it.
 TEST_CASE("deliver: a session answers requests in order and closes on bad framing", "[local][session]") {
   bool async = GENERATE(false, true);
-  Env e("home_mailbox = Maildir/\n");
-  auto q = queue_message(e.d.queue(), "a@example.test", {"bob@example.test", "nobody@example.test"}, "x\n");
-  auto d = e.deliverer();
-  int sv[2];
-  REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
-  Fd ours(sv[0]);
-  event::Loop loop;
-  event::AsyncFsync fsync(loop);
+  SessionRig rig;
+  auto q = queue_message(rig.e.d.queue(), "a@example.test", {"bob@example.test", "nobody@example.test"}, "x\n");
   bool done = false;
   size_t left_unsynced = 0;
   std::unique_ptr<local::Session> s = std::make_unique<local::Session>(
-      loop, Fd(sv[1]),
+      rig.loop, std::move(rig.theirs),
       [&](const local::Request& req, std::vector<local::UnsyncedFile>* unsynced) {
-        auto r = d.deliver(req, unsynced);
+        auto r = rig.d.deliver(req, unsynced);
         if (unsynced) left_unsynced += unsynced->size();
         return r;
       },
       std::chrono::milliseconds(5000),
       [&] {
         done = true;
-        loop.stop();
+        rig.loop.stop();
       },
-      async ? &fsync : nullptr,
-      [&d](const local::UnsyncedFile& f, int err) { return d.sync_failed(f, err); });
+      async ? &rig.fsync : nullptr, rig.sync_failed());
   std::string wire = wire_request(request_for(q, 0)) + wire_request(request_for(q, 1));
   wire += std::string("\xff\xff\xff\xff", 4);  // a frame far over kMessageMax
-  REQUIRE(::write(ours.get(), wire.data(), wire.size()) == static_cast<ssize_t>(wire.size()));
-  loop.run();
+  REQUIRE(::write(rig.ours.get(), wire.data(), wire.size()) == static_cast<ssize_t>(wire.size()));
+  rig.loop.run();
   CHECK(done);
-  attr::Reader in = replies_until_close(ours.get());  // closed after the bad frame
+  attr::Reader in = replies_until_close(rig.ours.get());  // closed after the bad frame
   auto r1 = in.next();
   REQUIRE(r1);
   REQUIRE(r1->ok());
@@ -263,7 +276,7 @@ TEST_CASE("deliver: a session answers requests in order and closes on bad framin
   CHECK((*r2)->get("dsn") == "5.1.1");
   CHECK_FALSE(in.next().has_value());
   CHECK(left_unsynced == (async ? 1u : 0u));
-  CHECK(list_dir(e.d.path + "/home/bob/Maildir/new").size() == 1);
+  CHECK(list_dir(rig.e.d.path + "/home/bob/Maildir/new").size() == 1);
 }
 
 TEST_CASE("deliver: a failed fsync takes the Maildir file back and defers", "[local][session]") {
@@ -324,38 +337,32 @@ TEST_CASE("deliver: a session replies with the failure of an fsync that fails", 
 }
 
 TEST_CASE("deliver: a session told to close while its delivery syncs answers it first", "[local][session]") {
-  Env e("home_mailbox = Maildir/\n");
-  auto q = queue_message(e.d.queue(), "a@example.test", {"bob@example.test"}, "x\n");
-  auto d = e.deliverer();
-  int sv[2];
-  REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
-  Fd ours(sv[0]);
-  event::Loop loop;
-  event::AsyncFsync fsync(loop);
+  SessionRig rig;
+  auto q = queue_message(rig.e.d.queue(), "a@example.test", {"bob@example.test"}, "x\n");
   std::unique_ptr<local::Session> s;
   bool done = false;
   s = std::make_unique<local::Session>(
-      loop, Fd(sv[1]),
+      rig.loop, std::move(rig.theirs),
       [&](const local::Request& req, std::vector<local::UnsyncedFile>* unsynced) {
-        auto r = d.deliver(req, unsynced);
+        auto r = rig.d.deliver(req, unsynced);
         // As a stop or reload would, once the fsync is under way.
-        loop.defer([&] { s->close(); });
+        rig.loop.defer([&] { s->close(); });
         return r;
       },
       std::chrono::milliseconds(5000),
       [&] {
         done = true;
-        loop.stop();
+        rig.loop.stop();
       },
-      &fsync, [&d](const local::UnsyncedFile& f, int err) { return d.sync_failed(f, err); });
+      &rig.fsync, rig.sync_failed());
   std::string wire = wire_request(request_for(q, 0));
-  REQUIRE(::write(ours.get(), wire.data(), wire.size()) == static_cast<ssize_t>(wire.size()));
-  loop.run();
+  REQUIRE(::write(rig.ours.get(), wire.data(), wire.size()) == static_cast<ssize_t>(wire.size()));
+  rig.loop.run();
   CHECK(done);
-  attr::Reader in = replies_until_close(ours.get());  // closed after the reply
+  attr::Reader in = replies_until_close(rig.ours.get());  // closed after the reply
   auto r = in.next();
   REQUIRE(r);
   REQUIRE(r->ok());
   CHECK((*r)->get("status") == "0");
-  CHECK(list_dir(e.d.path + "/home/bob/Maildir/new").size() == 1);
+  CHECK(list_dir(rig.e.d.path + "/home/bob/Maildir/new").size() == 1);
 }
