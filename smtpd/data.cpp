@@ -8,9 +8,7 @@
 namespace buzon::smtpd {
 namespace {
 
-// Flush to the queue file in chunks of this size: large enough for few
-// write(2) calls, small enough that a session holds little memory.
-constexpr size_t kChunk = 65536;
+constexpr size_t kChunk = DataReader::kSinkChunk;
 
 // RFC 5322 ftext: printable US-ASCII except ':'.
 bool is_ftext(char c) { return c >= 33 && c <= 126 && c != ':'; }

@@ -19,7 +19,10 @@
 namespace buzon::queue {
 namespace {
 
-constexpr size_t kFlushAt = 65536;
+// Records and content are written in pieces of about this size: the
+// content arrives in smtpd's chunks of the same size, which then go to
+// write(2) directly instead of through buf_.
+constexpr size_t kFlushAt = 16384;
 
 bool is_hex_upper(char c) { return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F'); }
 
