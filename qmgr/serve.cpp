@@ -14,7 +14,7 @@
 namespace buzon::qmgr {
 namespace {
 
-// Trigger clients served at once; each is gone after one byte.
+// Untrusted trigger clients served at once; each is gone after a few bytes.
 constexpr int kTriggerClients = 16;
 // After SIGTERM, in-flight deliveries get this long to report back (the
 // daemon skeleton's own grace is 5 s and master's SIGKILL comes at 10 s).
@@ -41,17 +41,21 @@ int serve(daemon::Context& ctx) {
   daemon::Server server(
       loop, ctx, kTriggerClients,
       [&](Fd fd) {
+        bool trusted = trusted_trigger_peer(fd.get());
+        // A trusted client keeps its connection while it runs (every smtpd
+        // process one): it must not hold one of the kTriggerClients places.
+        if (trusted) server.client_done();
         clients.emplace_back();
         auto it = std::prev(clients.end());
         *it = std::make_unique<TriggerClient>(
-            loop, std::move(fd), trigger_timeout,
+            loop, std::move(fd), trusted, trigger_timeout,
             [&](char c) {
               if (c == 'W') sched.wakeup();
               else if (c == 'F') sched.flush();
             },
-            [&, it] {
+            [&, it, trusted] {
               clients.erase(it);
-              server.client_done();
+              if (!trusted) server.client_done();
             });
       },
       /*persistent=*/true);

@@ -11,7 +11,6 @@
 #include "lib/log/log.h"
 #include "lib/net/ip.h"
 #include "lib/queue/commit_pool.h"
-#include "lib/queue/queue.h"
 #include "lib/queue/spare.h"
 #include "smtpd/connection.h"
 #include "smtpd/settings.h"
@@ -52,8 +51,8 @@ void take_name(Peer& p, const dns::ClientName& n) {
   p.reverse_name_status = status(n.reverse_status);
 }
 
-void wake_qmgr(const std::string& queue_dir) {
-  if (auto st = queue::trigger_qmgr(queue_dir, 'W'); !st) log::warning("qmgr trigger: " + st.error().message);
+void wake_qmgr(queue::QmgrWaker& waker) {
+  if (auto st = waker.wake(); !st) log::warning("qmgr trigger: " + st.error().message);
 }
 
 int serve(daemon::Context& ctx) {
@@ -69,13 +68,14 @@ int serve(daemon::Context& ctx) {
   // in incoming/; a trigger that failed there is repeated from the loop
   // once the commit is over, where a failure can be logged.
   std::atomic<bool> wake_failed{false};
+  queue::QmgrWaker waker(settings.queue_dir);
   event::Loop loop;
   // The commit threads allocate little (a path, a status): one shared
   // malloc arena instead of glibc's one per thread, each with its own
   // touched pages (about 60 KiB of resident memory per thread).
   ::mallopt(M_ARENA_MAX, 1);
-  queue::CommitPool commits(loop, queue::CommitPool::kDefaultThreads, [qdir = settings.queue_dir, &wake_failed] {
-    if (!queue::trigger_qmgr(qdir, 'W')) wake_failed = true;
+  queue::CommitPool commits(loop, queue::CommitPool::kDefaultThreads, [&waker, &wake_failed] {
+    if (!waker.wake()) wake_failed = true;
   });
   // Declared before the connections: they tell it goodbye as they go.
   std::unique_ptr<anvil::Client> anvil;
@@ -105,7 +105,7 @@ int serve(daemon::Context& ctx) {
     server->client_done();
   };
   auto queued = [&] {
-    if (wake_failed.exchange(false)) wake_qmgr(settings.queue_dir);
+    if (wake_failed.exchange(false)) wake_qmgr(waker);
   };
 
   server = std::make_unique<daemon::Server>(loop, ctx, settings.client_limit, [&](Fd fd) {

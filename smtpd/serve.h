@@ -2,6 +2,7 @@
 #pragma once
 #include "lib/core/result.h"
 #include "lib/daemon/daemon.h"
+#include "lib/queue/qmgr_waker.h"
 
 namespace buzon::smtpd {
 
@@ -15,6 +16,6 @@ int serve(daemon::Context& ctx);
 
 // Wakes qmgr after a commit (non-blocking; failure is logged as a warning:
 // qmgr's periodic scan picks the message up anyway).
-void wake_qmgr(const std::string& queue_dir);
+void wake_qmgr(queue::QmgrWaker& waker);
 
 }  // namespace buzon::smtpd

@@ -4,6 +4,7 @@ with smtplib and swaks, comparing the delivered bytes."""
 import email
 import os
 import re
+import signal
 import smtplib
 import subprocess
 import sys
@@ -142,6 +143,33 @@ def test_one_local_process_serves_parallel_deliveries():
         assert not os.listdir(inst.path("home", "alice", "Maildir", "tmp"))
 
 
+def test_qmgr_hears_of_new_mail_after_it_was_killed():
+    """smtpd tells qmgr of each message over one connection it keeps; when
+    qmgr dies (kill -9) and master starts another, the next message still
+    wakes it at once, long before qmgr's periodic scan (an hour here)."""
+    with Instance() as inst:
+        inst.run("conf", "-e", "queue_run_delay=3600s")
+        inst.start()
+
+        def send(subject):
+            with smtplib.SMTP("127.0.0.1", inst.smtp_port, timeout=10) as s:
+                assert s.sendmail("alice@example.test", ["bob@example.test"],
+                                  "Subject: %s\r\n\r\nbody\r\n" % subject) == {}
+            wait_for(subject + " delivered", lambda: b"\nSubject: %s\n" % subject.encode() in inst.read_mbox("bob"))
+
+        for i in range(3):
+            send("before-%d" % i)
+        # Killed once it is idle, so that no delivery is repeated.
+        wait_for("qmgr done", lambda: inst.maillog().count(": removed") == 3)
+        (old,) = inst.pids("qmgr", forks=False)
+        os.kill(old, signal.SIGKILL)
+        wait_for("a new qmgr", lambda: [p for p in inst.pids("qmgr", forks=False) if p != old], timeout=20)
+        send("after")
+        send("after-again")
+        assert len(split_mbox(inst.read_mbox("bob"))) == 5
+        assert "qmgr trigger" not in inst.maillog()
+
+
 def test_unknown_user_and_relay_refused():
     with Instance() as inst:
         # 127.0.0.1 outside mynetworks: an Internet client (t/integration/smtpd_relay.py has the rest).
@@ -164,4 +192,5 @@ def test_unknown_user_and_relay_refused():
 
 if __name__ == "__main__":
     main([test_smtplib_to_mbox, test_swaks_to_maildir, test_queue_file_of_a_delivered_message_is_reused,
-          test_one_local_process_serves_parallel_deliveries, test_unknown_user_and_relay_refused])
+          test_one_local_process_serves_parallel_deliveries, test_qmgr_hears_of_new_mail_after_it_was_killed,
+          test_unknown_user_and_relay_refused])

@@ -285,7 +285,8 @@ TEST_CASE("connection: a committed message wakes qmgr", "[connection]") {
   REQUIRE(::listen(qmgr.get(), 4) == 0);
 
   Rig rig(f);
-  End c = rig.connect([&] { smtpd::wake_qmgr(f.queue_dir); });
+  queue::QmgrWaker waker(f.queue_dir);
+  End c = rig.connect([&] { smtpd::wake_qmgr(waker); });
   c.send("HELO c\r\nMAIL FROM:<>\r\nRCPT TO:<bob@example.test>\r\nDATA\r\nx\r\n.\r\nQUIT\r\n");
   REQUIRE(pump(rig.loop, [&] { return rig.done == 1; }));
   Fd woken(::accept4(qmgr.get(), nullptr, nullptr, SOCK_CLOEXEC));
@@ -296,8 +297,9 @@ TEST_CASE("connection: a committed message wakes qmgr", "[connection]") {
 
   // Without a qmgr socket the wakeup only logs a warning.
   qmgr.reset();
+  woken.reset();
   ::unlink(sock.c_str());
-  smtpd::wake_qmgr(f.queue_dir);
+  smtpd::wake_qmgr(waker);
   CHECK(f.maillog().find("warning: qmgr trigger: ") != std::string::npos);
 }
 

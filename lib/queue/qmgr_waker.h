@@ -1,0 +1,39 @@
+// QmgrWaker - tells qmgr of new mail over one connection to its trigger
+// socket (queue_dir/public/qmgr) that stays open: one send(2) per message
+// instead of trigger_qmgr's socket, connect and close, and qmgr takes the
+// bytes of many messages in one wakeup. qmgr keeps such a connection open
+// only for a client with its own uid or root (qmgr/trigger.h), which is
+// how smtpd runs; anyone else's is closed after a few bytes, and the next
+// wake() then reconnects.
+//
+// A byte sent before qmgr closes the connection may go unread (qmgr
+// stopped, or closed a client it does not trust): the message then waits
+// for qmgr's start-up or periodic scan of incoming/, never longer, and is
+// never lost. That is also what a failed trigger_qmgr costs.
+//
+// Thread-safe: smtpd's commit threads share one.
+#pragma once
+#include <mutex>
+#include <string>
+
+#include "lib/core/fd.h"
+#include "lib/core/result.h"
+
+namespace buzon::queue {
+
+class QmgrWaker {
+ public:
+  explicit QmgrWaker(std::string queue_dir) : queue_dir_(std::move(queue_dir)) {}
+
+  // Sends what ('W': new mail in incoming/) on the open connection; when
+  // that fails, once more on a new one. Failure only delays delivery until
+  // qmgr's next scan; callers log it.
+  Status wake(char what = 'W');
+
+ private:
+  std::string queue_dir_;
+  std::mutex mu_;
+  Fd fd_;
+};
+
+}  // namespace buzon::queue
