@@ -202,8 +202,7 @@ Result<Writer> Writer::create(const std::string& queue_dir) {
     ::gettimeofday(&tv, nullptr);
     char t[48];
     std::snprintf(t, sizeof t, "%lld.%06ld", static_cast<long long>(tv.tv_sec), static_cast<long>(tv.tv_usec));
-    if (auto s = w.record('V', "1"); !s) return s.error();
-    if (auto s = w.record('T', t); !s) return s.error();
+    if (auto s = w.begin_envelope(t); !s) return s.error();
     return w;
   }
   return Error{"create queue file: could not find a unique queue ID"};
@@ -220,9 +219,14 @@ Result<Writer> Writer::create_replacement(const std::string& queue_dir, std::str
   Writer w(queue_dir, std::string(id), std::move(fd));
   char t[48];
   std::snprintf(t, sizeof t, "%lld.%06ld", arrival_sec, arrival_usec);
-  if (auto s = w.record('V', "1"); !s) return s.error();
-  if (auto s = w.record('T', t); !s) return s.error();
+  if (auto s = w.begin_envelope(t); !s) return s.error();
   return w;
+}
+
+Status Writer::begin_envelope(std::string_view arrival) {
+  if (auto s = record('V', "1"); !s) return s;
+  if (auto s = record('I', id_); !s) return s;
+  return record('T', arrival);
 }
 
 Status Writer::record(char type, std::string_view data) {
@@ -355,6 +359,12 @@ Result<Envelope> read_envelope(int fd, std::string_view id) {
       continue;
     }
     switch (type) {
+      case 'I':
+        // The file of another message under this name: a spare's old
+        // content, when a crash of an ext4 without a journal wrote the new
+        // name to disk but not the file. Never delivered again.
+        if (data != id) return corrupt(id, "holds message " + str::sanitize(data));
+        break;
       case 'T': {
         auto dot = data.find('.');
         auto sec = str::to_uint(data.substr(0, dot));

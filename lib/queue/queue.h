@@ -3,7 +3,8 @@
 // complete:
 //   record  = type length ':' data '\n'      (type one ASCII letter,
 //                                             length decimal byte count of data)
-//   V1:1  T17:1732843269.123456  S17:alice@example.org
+//   V1:1  I17:6B0D2B323D78E4AAA  T17:1732843269.123456  S17:alice@example.org
+//   (I, the file's own queue ID, is absent in files of before 2026-11-30)
 //   A<n>:name=value  (client_name, client_addr, helo, protocol, ...)
 //   O<n>:original recipient (applies to the next R)
 //   N<n>:DSN NOTIFY of the next R: "NEVER" or a comma list of SUCCESS,
@@ -142,6 +143,7 @@ class Writer {
 
  private:
   Writer(std::string queue_dir, std::string id, Fd fd);
+  Status begin_envelope(std::string_view arrival);  // V, I and T records
   Status record(char type, std::string_view data);
   Status flush();
   std::string queue_dir_;

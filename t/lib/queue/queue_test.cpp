@@ -183,6 +183,23 @@ TEST_CASE("queue: malformed records are corrupt", "[queue]") {
   CHECK(queue::read_envelope(fd.get(), "X"));
 }
 
+TEST_CASE("queue: a file names its own queue ID; under another ID it is corrupt", "[queue]") {
+  // A spare keeps the old message's bytes until it is taken; should a
+  // crash leave a new name pointing at them, that old message must not be
+  // delivered again.
+  TempQueue q;
+  std::string id = write_one(q, "Subject: hi\n\nbody\n");
+  std::string text = file::read_file(queue::path(q.dir, "incoming", id), 1 << 20).value();
+  CHECK(text.rfind("V1:1\nI17:" + id + "\n", 0) == 0);
+  std::string other = queue::new_id();
+  REQUIRE(other != id);
+  REQUIRE(file::write_atomic(queue::path(q.dir, "incoming", other), text, 0600));
+  Fd fd(::open(queue::path(q.dir, "incoming", other).c_str(), O_RDONLY));
+  auto env = queue::read_envelope(fd.get(), other);
+  REQUIRE_FALSE(env);
+  CHECK(env.error().message == "corrupt queue file " + other + ": holds message " + id);
+}
+
 TEST_CASE("queue: record length at the limit and over it", "[queue]") {
   TempQueue q;
   auto w = queue::Writer::create(q.dir);
