@@ -266,18 +266,19 @@ void Scheduler::dispatch() {
     auto c = counts.find(key);
     return c == counts.end() ? 0 : c->second;
   };
+  auto transport_room = [&](const std::string& transport) {
+    return in_flight(per_transport_, transport) < s_.concurrency;
+  };
+  auto dest_room = [&](const std::string& transport, const std::string& dest) {
+    return in_flight(per_dest_, dest) < s_.destination_concurrency(transport);
+  };
   while (!stopping_ && !ready_.empty() && !pause_timer_->pending()) {
     // The oldest job whose transport and destination both have room; one
     // busy destination does not hold up the others (Postfix's per-
     // destination queues).
-    auto it = std::find_if(ready_.begin(), ready_.end(), [&](const Job& j) {
-      return in_flight(per_transport_, j.route.transport) < s_.concurrency &&
-             in_flight(per_dest_, j.dest) < s_.destination_concurrency(j.route.transport);
-    });
-    if (it == ready_.end()) return;  // every queued destination is at its limit
-    Job j = *it;
-    ready_.erase(it);
-    if (!start_job(j)) return;
+    std::optional<Job> j = ready_.take(transport_room, dest_room);
+    if (!j) return;  // every queued destination is at its limit
+    if (!start_job(std::move(*j))) return;
   }
 }
 
@@ -561,10 +562,10 @@ void Scheduler::stop(std::function<void()> on_idle) {
   on_idle_ = std::move(on_idle);
   run_timer_->del();
   pause_timer_->del();
-  for (auto& j : ready_) {
+  ready_.for_each([](Job& j) {
     j.msg->abandoned = true;
     --j.msg->outstanding;
-  }
+  });
   ready_.clear();
   std::vector<Msg*> quiet;
   for (auto& [id, m] : msgs_)

@@ -40,6 +40,7 @@
 #include "lib/queue/queue.h"
 #include "qmgr/agent_conn.h"
 #include "qmgr/dsn_report.h"
+#include "qmgr/ready_queue.h"
 #include "qmgr/settings.h"
 
 namespace buzon::qmgr {
@@ -143,7 +144,7 @@ class Scheduler {
   size_t rcpts_in_memory_ = 0;  // recipients of the messages in msgs_
   Router router_;
   virt::Aliases aliases_;  // virtual_alias_maps (virtual_rewrite.h)
-  std::deque<Job> ready_;
+  ReadyQueue<Job> ready_;
   std::map<std::string, size_t> per_dest_, per_transport_;  // deliveries in flight
   std::map<std::string, std::vector<std::unique_ptr<AgentConn>>> idle_;  // per transport
   std::map<AgentConn*, Busy> busy_;
