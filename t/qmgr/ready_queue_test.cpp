@@ -1,7 +1,7 @@
 // qmgr's ready queue (qmgr/ready_queue.h): the oldest job whose transport
 // and destination have room, without looking behind a busy destination.
 #include <catch2/catch.hpp>
-#include <map>
+#include <initializer_list>
 #include <set>
 #include <string>
 
@@ -23,6 +23,12 @@ TestJob job(const std::string& transport, const std::string& where, int n) {
   return TestJob{{transport}, transport + ":" + where, n};
 }
 
+ReadyQueue<TestJob> queue_of(std::initializer_list<TestJob> jobs) {
+  ReadyQueue<TestJob> q;
+  for (const TestJob& j : jobs) q.push_back(j);
+  return q;
+}
+
 // Limits as the scheduler applies them: full transports and destinations
 // by name; the lookups are counted.
 struct Limits {
@@ -40,12 +46,8 @@ struct Limits {
 }  // namespace
 
 TEST_CASE("ready queue: jobs come out oldest first across destinations", "[qmgr][ready]") {
-  ReadyQueue<TestJob> q;
+  auto q = queue_of({job("local", "a", 1), job("local", "b", 2), job("virtual", "c", 3), job("local", "a", 4)});
   Limits l;
-  q.push_back(job("local", "a", 1));
-  q.push_back(job("local", "b", 2));
-  q.push_back(job("virtual", "c", 3));
-  q.push_back(job("local", "a", 4));
   CHECK(q.size() == 4);
   for (int want : {1, 2, 3, 4}) {
     auto j = l.take(q);
@@ -57,12 +59,8 @@ TEST_CASE("ready queue: jobs come out oldest first across destinations", "[qmgr]
 }
 
 TEST_CASE("ready queue: a full destination or transport is passed over, not emptied", "[qmgr][ready]") {
-  ReadyQueue<TestJob> q;
+  auto q = queue_of({job("local", "a", 1), job("local", "a", 2), job("local", "b", 3), job("virtual", "c", 4)});
   Limits l;
-  q.push_back(job("local", "a", 1));
-  q.push_back(job("local", "a", 2));
-  q.push_back(job("local", "b", 3));
-  q.push_back(job("virtual", "c", 4));
   l.full_dests = {"local:a"};
   CHECK(l.take(q)->n == 3);
   l.full_transports = {"local"};
@@ -76,10 +74,8 @@ TEST_CASE("ready queue: a full destination or transport is passed over, not empt
 }
 
 TEST_CASE("ready queue: a job pushed back to the front comes out first", "[qmgr][ready]") {
-  ReadyQueue<TestJob> q;
+  auto q = queue_of({job("local", "a", 1), job("local", "b", 2)});
   Limits l;
-  q.push_back(job("local", "a", 1));
-  q.push_back(job("local", "b", 2));
   auto first = l.take(q);
   REQUIRE(first);
   q.push_front(*first);  // could not start: no agent yet
