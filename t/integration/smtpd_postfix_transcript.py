@@ -41,12 +41,15 @@ COMMON = [
     "smtpd_peername_lookup=no",
     "message_size_limit=%d" % SIZE_LIMIT,
 ]
-# Ours: port 25 without STARTTLS (the peer has no certificate).
+# Ours: port 25 without STARTTLS, so that the sessions compared are plain
+# text on both sides (the "not-offered" group checks STARTTLS refused).
 OURS = ["smtpd_tls_security_level=none"]
 # Postfix: its local users are alice and bob of a texthash: table (ours are
 # the instance's local_passwd_file), no virtual domain of the peer script,
-# and local mail discarded (the accounts do not exist on this machine).
+# local mail discarded (the accounts do not exist on this machine), and no
+# STARTTLS (the peer script offers it for the benchmarks).
 THEIRS = [
+    "smtpd_tls_security_level=none",
     "virtual_mailbox_domains=",
     "local_recipient_maps=texthash:{dir}/etc/local_users",
     "local_transport=discard",

@@ -284,8 +284,8 @@ TEST_CASE("connection: a committed message wakes qmgr", "[connection]") {
   REQUIRE(::bind(qmgr.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0);
   REQUIRE(::listen(qmgr.get(), 4) == 0);
 
+  queue::QmgrWaker waker(f.queue_dir);  // outlives the rig, whose sessions call it
   Rig rig(f);
-  queue::QmgrWaker waker(f.queue_dir);
   End c = rig.connect([&] { smtpd::wake_qmgr(waker); });
   c.send("HELO c\r\nMAIL FROM:<>\r\nRCPT TO:<bob@example.test>\r\nDATA\r\nx\r\n.\r\nQUIT\r\n");
   REQUIRE(pump(rig.loop, [&] { return rig.done == 1; }));
