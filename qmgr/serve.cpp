@@ -79,6 +79,11 @@ int serve(daemon::Context& ctx) {
     if (sched.in_flight() > 0)
       log::warning("stopping with " + std::to_string(sched.in_flight()) + " deliveries in flight");
   }
+  // The trigger clients closed at the stop are erased by deferred calls
+  // that use `clients` and `server`: they run now, while both exist (the
+  // loop would run them when it is destroyed, after them). smtpd's kept
+  // connections make a client at the stop the rule, not the exception.
+  loop.run_pending();
   return 0;
 }
 

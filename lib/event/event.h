@@ -38,10 +38,12 @@ class Loop {
     auto* raw = p.release();
     defer([raw] { delete raw; });
   }
+  // Runs the deferred calls now. For an owner whose deferred calls use
+  // objects that die before the loop: after run() returns, before they go.
+  void run_pending();
 
  private:
   static void run_deferred(evutil_socket_t, short, void* self);
-  void run_pending();
   BasePtr base_;
   ::event* deferred_ev_;
   std::deque<std::function<void()>> deferred_;
