@@ -8,8 +8,6 @@
 namespace buzon::smtpd {
 namespace {
 
-constexpr size_t kChunk = DataReader::kSinkChunk;
-
 // RFC 5322 ftext: printable US-ASCII except ':'.
 bool is_ftext(char c) { return c >= 33 && c <= 126 && c != ':'; }
 
@@ -162,7 +160,7 @@ void DataReader::content(char c) {
   if (limits_.message_size_limit && sum_.size > limits_.message_size_limit) sum_.too_big = true;
   if (!in_headers_) {
     if (!discarding()) out_ += c;
-    if (out_.size() >= kChunk) flush();
+    if (out_.size() >= kSinkChunk) flush();
     return;
   }
   pending_ += c;
@@ -181,10 +179,10 @@ void DataReader::content_run(std::string_view bytes) {
   sum_.size += bytes.size();
   if (limits_.message_size_limit && sum_.size > limits_.message_size_limit) sum_.too_big = true;
   while (!bytes.empty() && !discarding()) {
-    size_t take = std::min(bytes.size(), kChunk - std::min(kChunk, out_.size()));
+    size_t take = std::min(bytes.size(), kSinkChunk - std::min(kSinkChunk, out_.size()));
     out_.append(bytes.substr(0, take));
     bytes.remove_prefix(take);
-    if (out_.size() >= kChunk) flush();
+    if (out_.size() >= kSinkChunk) flush();
   }
 }
 
@@ -246,7 +244,7 @@ void DataReader::end_of_headers() {
 void DataReader::emit(std::string_view s) {
   if (discarding()) return;
   out_ += s;
-  if (out_.size() >= kChunk) flush();
+  if (out_.size() >= kSinkChunk) flush();
 }
 
 void DataReader::flush() {
