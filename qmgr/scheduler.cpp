@@ -80,6 +80,14 @@ void Scheduler::wakeup() {
   schedule_scan();
 }
 
+void Scheduler::wakeup_for(std::string id) {
+  if (!incoming_wanted_) {
+    if (named_.size() < kNamedMax) named_.push_back(std::move(id));
+    else incoming_wanted_ = true;
+  }
+  schedule_scan();
+}
+
 void Scheduler::flush() {
   flush_wanted_ = incoming_wanted_ = true;
   schedule_scan();
@@ -100,7 +108,10 @@ void Scheduler::run_scans() {
   }
   if (incoming_wanted_) {
     incoming_wanted_ = false;
+    named_.clear();  // the scan finds them
     activate_incoming();
+  } else {
+    activate_named();
   }
   if (deferred_wanted_) {
     deferred_wanted_ = false;
@@ -118,6 +129,23 @@ void Scheduler::activate_incoming() {
       backlog_ = true;  // picked up as soon as a message is retired
       return;
     }
+    if (auto mv = move_file(s_.queue_dir, "incoming", "active", id); !mv) {
+      if (mv.error().sys_errno != ENOENT) log::warning(mv.error().message);
+      continue;
+    }
+    load(id);
+  }
+}
+
+void Scheduler::activate_named() {
+  std::vector<std::string> ids;
+  ids.swap(named_);
+  for (const auto& id : ids) {
+    if (!room()) {
+      backlog_ = true;  // a scan picks up the rest as soon as a message is retired
+      return;
+    }
+    // Gone already: a scan took it, or an administrator moved it.
     if (auto mv = move_file(s_.queue_dir, "incoming", "active", id); !mv) {
       if (mv.error().sys_errno != ENOENT) log::warning(mv.error().message);
       continue;

@@ -58,6 +58,9 @@ class Scheduler {
   void start();
   // Trigger 'W': new mail in incoming/. Coalesced; runs from the loop.
   void wakeup();
+  // A named trigger: incoming/ID is new. Taken without listing incoming/,
+  // unless a scan is due anyway.
+  void wakeup_for(std::string id);
   // Trigger 'F': retry every deferred message now.
   void flush();
   // SIGTERM/SIGHUP: start nothing new; on_idle runs (from the loop) once no
@@ -104,6 +107,7 @@ class Scheduler {
   void schedule_scan();
   void run_scans();
   void activate_incoming();
+  void activate_named();
   void activate_deferred(bool all);
   // qmgr_message_active_limit messages and qmgr_message_recipient_limit
   // recipients in memory; a message bigger than the recipient limit still
@@ -153,6 +157,9 @@ class Scheduler {
   bool scan_pending_ = false, dispatch_pending_ = false;
   bool flush_wanted_ = false, deferred_wanted_ = false, incoming_wanted_ = false;
   bool backlog_ = false;
+  // Named triggers since the last scan; more than kNamedMax make a scan.
+  std::vector<std::string> named_;
+  static constexpr size_t kNamedMax = 1024;
   std::function<void()> on_idle_;
   std::unique_ptr<event::Event> run_timer_, pause_timer_;
 };

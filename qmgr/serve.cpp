@@ -49,9 +49,12 @@ int serve(daemon::Context& ctx) {
         auto it = std::prev(clients.end());
         *it = std::make_unique<TriggerClient>(
             loop, std::move(fd), trusted, trigger_timeout,
-            [&](char c) {
-              if (c == 'W') sched.wakeup();
-              else if (c == 'F') sched.flush();
+            [&](const Trigger& t) {
+              switch (t.kind) {
+                case Trigger::Wake: return sched.wakeup();
+                case Trigger::Flush: return sched.flush();
+                case Trigger::Named: return sched.wakeup_for(t.id);
+              }
             },
             [&, it, trusted] {
               clients.erase(it);

@@ -74,8 +74,8 @@ int serve(daemon::Context& ctx) {
   // malloc arena instead of glibc's one per thread, each with its own
   // touched pages (about 60 KiB of resident memory per thread).
   ::mallopt(M_ARENA_MAX, 1);
-  queue::CommitPool commits(loop, queue::CommitPool::kDefaultThreads, [&waker, &wake_failed] {
-    if (!waker.wake()) wake_failed = true;
+  queue::CommitPool commits(loop, queue::CommitPool::kDefaultThreads, [&waker, &wake_failed](const std::string& id) {
+    if (!waker.wake_for(id)) wake_failed = true;
   });
   // Declared before the connections: they tell it goodbye as they go.
   std::unique_ptr<anvil::Client> anvil;

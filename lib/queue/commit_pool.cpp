@@ -7,7 +7,7 @@
 
 namespace buzon::queue {
 
-CommitPool::CommitPool(event::Loop& loop, unsigned threads, std::function<void()> on_published)
+CommitPool::CommitPool(event::Loop& loop, unsigned threads, Published on_published)
     : loop_(loop), on_published_(std::move(on_published)), wake_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
   wake_ev_ = std::make_unique<event::Event>(loop_, wake_.get(), EV_READ | EV_PERSIST, [this](short) { on_finished(); });
   wake_ev_->add();
@@ -47,7 +47,7 @@ void CommitPool::work() {
     }
     job->status = job->writer.publish();
     if (job->status) {
-      if (on_published_) on_published_();
+      if (on_published_) on_published_(job->writer.id());
       job->status = job->writer.sync();
     }
     finish(std::move(job));

@@ -28,15 +28,16 @@ class CommitPool {
  public:
   using Done = std::function<void(Status)>;
   using Ticket = uint64_t;
+  using Published = std::function<void(const std::string& id)>;
   static constexpr unsigned kDefaultThreads = 8;
 
   // on_published, when given, runs on a worker thread for each message
-  // the moment it is in incoming/, before its fsync: telling qmgr then
+  // (given its queue ID) the moment it is in incoming/, before its fsync:
+  // telling qmgr then
   // lets the delivery overlap the fsync (a message delivered whose fsync
   // then fails gets a 4xx, and a client's retry makes a duplicate at
   // worst, never a loss). It must be thread-safe.
-  explicit CommitPool(event::Loop& loop, unsigned threads = kDefaultThreads,
-                      std::function<void()> on_published = {});
+  explicit CommitPool(event::Loop& loop, unsigned threads = kDefaultThreads, Published on_published = {});
   // Waits for the commits in flight (they complete; their done is not
   // called); commits not yet started are abandoned (their tmp/ files removed).
   ~CommitPool();
@@ -61,7 +62,7 @@ class CommitPool {
   void on_finished(); // on the loop: run done callbacks
 
   event::Loop& loop_;
-  std::function<void()> on_published_;
+  Published on_published_;
   Fd wake_;  // eventfd: finished jobs are waiting for the loop
   std::unique_ptr<event::Event> wake_ev_;
   Ticket next_ticket_ = 1;

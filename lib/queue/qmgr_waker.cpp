@@ -8,7 +8,7 @@
 
 namespace buzon::queue {
 
-Status QmgrWaker::wake(char what) {
+Status QmgrWaker::send(const std::string& trigger) {
   std::lock_guard lock(mu_);
   Status last;
   for (int attempt = 0; attempt < 2; ++attempt) {
@@ -17,10 +17,15 @@ Status QmgrWaker::wake(char what) {
       if (!fd) return fd.error();
       fd_ = std::move(*fd);
     }
-    if (::send(fd_.get(), &what, 1, MSG_NOSIGNAL | MSG_DONTWAIT) == 1) return {};
-    // A full socket buffer holds bytes qmgr has yet to read: it wakes for
-    // them, and scans incoming/ after this message got there.
-    if (errno == EAGAIN || errno == EWOULDBLOCK) return {};
+    ssize_t n = ::send(fd_.get(), trigger.data(), trigger.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n == static_cast<ssize_t>(trigger.size())) return {};
+    if (n >= 0 || errno == EAGAIN || errno == EWOULDBLOCK) {
+      // A full socket buffer: qmgr has triggers yet to read. Closing makes
+      // it scan incoming/ once it has read them, this message's file
+      // included; a trigger cut short is then not misread either.
+      fd_.reset();
+      return {};
+    }
     last = sys_error("write " + queue_dir_ + "/public/qmgr");
     fd_.reset();  // qmgr closed it (restarted, or does not keep ours): a new one
   }

@@ -103,7 +103,7 @@ std::string new_id() {
 }
 
 bool id_ok(std::string_view id) {
-  if (id.size() != 17) return false;
+  if (id.size() != kIdSize) return false;
   for (char c : id)
     if (!is_hex_upper(c)) return false;
   return true;

@@ -44,6 +44,7 @@ inline constexpr const char* kDirs[] = {"tmp",     "incoming", "active",  "defer
 
 // Queue IDs: 17 upper-case hex digits: 8 of seconds, 5 of microseconds, 4 of
 // a per-process uniquifier. String order is arrival order.
+constexpr size_t kIdSize = 17;
 std::string new_id();
 bool id_ok(std::string_view id);
 

@@ -451,6 +451,49 @@ TEST_CASE("scheduler: new mail is picked up on the trigger", "[qmgr][scheduler]"
   CHECK(q.count("incoming") + q.count("active") == 0);
 }
 
+TEST_CASE("scheduler: a named trigger takes that message without a scan of incoming/", "[qmgr][scheduler]") {
+  TempQueue q;
+  event::Loop loop;
+  FakeAgent agent(loop, q.dir, always_sent());
+  Scheduler s(loop, settings_for(q));
+  s.start();
+  REQUIRE(run_until(loop, [&] { return true; }));
+  std::string unnamed = enqueue(q.dir, {"carol@example.test"});
+  std::string named = enqueue(q.dir, {"bob@example.test"});
+  s.wakeup_for(named);
+  s.wakeup_for(named);              // twice: the second finds it gone
+  s.wakeup_for("0000000000000000A"); // never there
+  REQUIRE(run_until(loop, [&] { return agent.requests.size() == 1 && s.messages() == 0; }));
+  CHECK(agent.requests[0].get("queue_id") == named);
+  CHECK(q.has("incoming", unnamed));  // no scan took it
+  // A plain wake scans and finds it.
+  s.wakeup();
+  REQUIRE(run_until(loop, [&] { return agent.requests.size() == 2 && s.messages() == 0; }));
+  CHECK(agent.requests[1].get("queue_id") == unnamed);
+  CHECK(q.count("incoming") + q.count("active") == 0);
+}
+
+TEST_CASE("scheduler: named triggers past qmgr_message_active_limit are left to a scan", "[qmgr][scheduler][limits]") {
+  TempQueue q;
+  event::Loop loop;
+  FakeAgent agent(loop, q.dir, always_sent(), 20ms);
+  auto cfg = settings_for(q);
+  cfg.active_limit = 2;
+  Scheduler s(loop, cfg);
+  s.start();
+  REQUIRE(run_until(loop, [&] { return true; }));
+  std::vector<std::string> ids;
+  for (int i = 0; i < 5; ++i) ids.push_back(enqueue(q.dir, {"user" + std::to_string(i) + "@example.test"}));
+  for (const auto& id : ids) s.wakeup_for(id);
+  size_t max_msgs = 0;
+  REQUIRE(run_until(loop, [&] {
+    max_msgs = std::max(max_msgs, s.messages());
+    return agent.requests.size() == 5 && s.messages() == 0;
+  }));
+  CHECK(max_msgs <= 2);
+  CHECK(q.count("incoming") + q.count("active") == 0);
+}
+
 TEST_CASE("scheduler: concurrency limits, overall and per recipient", "[qmgr][scheduler][limits]") {
   TempQueue q;
   for (int i = 0; i < 6; ++i) enqueue(q.dir, {"bob@example.test"});

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -115,43 +116,46 @@ TEST_CASE("commit pool: destruction with work queued loses nothing committed", "
   ::closedir(d);
 }
 
-TEST_CASE("commit pool: on_published runs once the file is complete in incoming/, before done", "[queue][commit]") {
+TEST_CASE("commit pool: on_published names each message once its file is complete in incoming/, before done",
+          "[queue][commit]") {
   TempQueue q;
   event::Loop loop;
   event::Event deadline(loop, -1, 0, [&](short) { loop.stop(); });
   deadline.add(std::chrono::seconds(20));
   constexpr int kMessages = 10;
   std::mutex mu;
-  std::vector<size_t> seen_in_incoming;  // what each call found there
-  std::atomic<int> published{0};
+  std::set<std::string> named;       // the IDs on_published was given
+  std::set<std::string> complete;    // of those, the ones whose file read back whole from incoming/
+  std::set<std::string> committed;   // the Writers' own IDs
   int done = 0;
   std::atomic<int> published_before_done{0};
   {
-    queue::CommitPool pool(loop, 3, [&] {
-      ++published;
-      // No Catch2 macros on a worker thread: count by hand.
-      size_t n = 0;
-      if (DIR* d = ::opendir((q.dir + "/incoming").c_str())) {
-        while (dirent* e = ::readdir(d)) n += e->d_name[0] != '.';
-        ::closedir(d);
-      }
+    queue::CommitPool pool(loop, 3, [&](const std::string& id) {
+      // No Catch2 macros on a worker thread: collect, check afterwards.
+      Fd fd(::open(queue::path(q.dir, "incoming", id).c_str(), O_RDONLY));
+      bool whole = fd && queue::read_envelope(fd.get(), id);
       std::lock_guard lock(mu);
-      seen_in_incoming.push_back(n);
+      named.insert(id);
+      if (whole) complete.insert(id);
     });
-    for (int i = 0; i < kMessages; ++i)
-      pool.commit(complete_writer(q, "x\n"), [&](Status s) {
+    for (int i = 0; i < kMessages; ++i) {
+      queue::Writer w = complete_writer(q, "x\n");
+      std::string id = w.id();
+      committed.insert(id);
+      pool.commit(std::move(w), [&, id](Status s) {
         CHECK(s);
         ++done;
-        // Each done follows its own message's on_published.
-        if (published.load() >= done) ++published_before_done;
+        std::lock_guard lock(mu);
+        if (named.count(id)) ++published_before_done;
         if (done == kMessages) loop.stop();
       });
+    }
     loop.run();
   }
   CHECK(done == kMessages);
-  CHECK(published == kMessages);
+  CHECK(named == committed);
+  CHECK(complete == committed);
   CHECK(published_before_done == kMessages);
-  for (size_t n : seen_in_incoming) CHECK(n >= 1);  // the message that called was there already
 }
 
 TEST_CASE("commit pool: no on_published for a commit that fails", "[queue][commit]") {
@@ -161,7 +165,7 @@ TEST_CASE("commit pool: no on_published for a commit that fails", "[queue][commi
   deadline.add(std::chrono::seconds(20));
   {
     std::atomic<int> calls{0};
-    queue::CommitPool pool(loop, 1, [&] { ++calls; });
+    queue::CommitPool pool(loop, 1, [&](const std::string&) { ++calls; });
     queue::Writer w = complete_writer(q, "x\n");
     std::system(("rm -rf '" + q.dir + "/incoming'").c_str());
     bool finished = false;

@@ -2,6 +2,7 @@
 // messages, replaced when qmgr closed it.
 #include <catch2/catch.hpp>
 
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -38,6 +39,17 @@ std::string read_all(int fd) {
   return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
 }
 
+// Everything the peer sent until it closed; false if it has not closed.
+bool read_to_eof(int fd, std::string& out) {
+  char buf[65536];
+  for (;;) {
+    ssize_t n = ::recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+    if (n == 0) return true;
+    if (n < 0) return false;
+    out.append(buf, static_cast<size_t>(n));
+  }
+}
+
 }  // namespace
 
 TEST_CASE("qmgr waker: the wakes of many messages go over one connection", "[queue][waker]") {
@@ -49,8 +61,8 @@ TEST_CASE("qmgr waker: the wakes of many messages go over one connection", "[que
   REQUIRE(conn);
   CHECK(read_all(conn.get()) == "WWW");
   CHECK_FALSE(q.accept());  // no second connection
-  REQUIRE(waker.wake('F'));
-  CHECK(read_all(conn.get()) == "F");
+  REQUIRE(waker.wake_for("6B0D4F8063A404CFC"));
+  CHECK(read_all(conn.get()) == "I6B0D4F8063A404CFC\n");
 }
 
 TEST_CASE("qmgr waker: a connection qmgr closed is replaced", "[queue][waker]") {
@@ -79,4 +91,39 @@ TEST_CASE("qmgr waker: without qmgr's socket a wake fails, and a later one conne
   Fd conn = q.accept();
   REQUIRE(conn);
   CHECK(read_all(conn.get()) == "W");
+}
+
+TEST_CASE("qmgr waker: when qmgr's socket buffer is full, the connection is closed for a scan", "[queue][waker]") {
+  test::TempQueue dir;
+  FakeQmgr q(dir.path);
+  queue::QmgrWaker waker(dir.path);
+  const std::string id = "6B0D4F8063A404CFC";
+  REQUIRE(waker.wake_for(id));
+  Fd conn = q.accept();
+  REQUIRE(conn);
+  // qmgr reads nothing: the waker fills the buffer, then gives up on the
+  // connection instead of blocking or sending part of a trigger. Each wake
+  // still succeeds: qmgr will scan incoming/ at the end of the connection.
+  auto closed = [&] {
+    pollfd p{conn.get(), POLLRDHUP, 0};
+    return ::poll(&p, 1, 0) == 1 && (p.revents & (POLLRDHUP | POLLHUP)) != 0;
+  };
+  size_t wakes = 1;
+  while (!closed()) {
+    REQUIRE(wakes < 1000000);
+    REQUIRE(waker.wake_for(id));
+    ++wakes;
+  }
+  std::string got;
+  REQUIRE(read_to_eof(conn.get(), got));  // every byte up to the close, then the end
+  const std::string one = "I" + id + "\n";
+  REQUIRE(got.size() >= one.size());
+  CHECK(got.size() % one.size() == 0);  // whole triggers only
+  CHECK(got.size() / one.size() == wakes - 1);  // all but the one that did not fit
+  CHECK(got.substr(got.size() - one.size()) == one);
+  // The next wake connects again.
+  REQUIRE(waker.wake());
+  Fd again = q.accept();
+  REQUIRE(again);
+  CHECK(read_all(again.get()) == "W");
 }
