@@ -147,14 +147,16 @@ std::string Envelope::attr(std::string_view name) const {
 
 // ---- Writer
 
-Writer::Writer(std::string queue_dir, std::string id, Fd fd)
-    : queue_dir_(std::move(queue_dir)), id_(std::move(id)), fd_(std::move(fd)) {}
+Writer::Writer(std::string queue_dir, std::string id, Fd fd, std::string file, bool spare)
+    : queue_dir_(std::move(queue_dir)), id_(std::move(id)), fd_(std::move(fd)), file_(std::move(file)), spare_(spare) {}
 
 Writer::Writer(Writer&& o) noexcept
     : queue_dir_(std::move(o.queue_dir_)),
       into_(o.into_),
       id_(std::move(o.id_)),
       fd_(std::move(o.fd_)),
+      file_(std::move(o.file_)),
+      spare_(o.spare_),
       buf_(std::move(o.buf_)),
       content_size_(o.content_size_),
       recipients_(o.recipients_),
@@ -163,11 +165,13 @@ Writer::Writer(Writer&& o) noexcept
 
 Writer& Writer::operator=(Writer&& o) noexcept {
   if (this == &o) return *this;
-  if (!committed_ && fd_) ::unlink(path(queue_dir_, "tmp", id_).c_str());
+  abandon();
   queue_dir_ = std::move(o.queue_dir_);
   into_ = o.into_;
   id_ = std::move(o.id_);
   fd_ = std::move(o.fd_);
+  file_ = std::move(o.file_);
+  spare_ = o.spare_;
   buf_ = std::move(o.buf_);
   content_size_ = o.content_size_;
   recipients_ = o.recipients_;
@@ -176,20 +180,31 @@ Writer& Writer::operator=(Writer&& o) noexcept {
   return *this;
 }
 
-Writer::~Writer() {
-  if (!committed_ && fd_) ::unlink(path(queue_dir_, "tmp", id_).c_str());
+Writer::~Writer() { abandon(); }
+
+void Writer::abandon() {
+  if (committed_ || !fd_) return;
+  // A spare stays a spare (still locked here): emptied, so that it holds
+  // no part of a message that was never accepted.
+  if (spare_) (void)::ftruncate(fd_.get(), 0);
+  else ::unlink(file_.c_str());
 }
 
 Result<Writer> Writer::create(const std::string& queue_dir) {
   for (int attempt = 0; attempt < 10; ++attempt) {
     std::string id = new_id();
-    std::string p = path(queue_dir, "tmp", id);
-    // The writer holds a lock on its temporary file until it is gone: a
-    // tmp/ file whose lock can be taken belongs to a dead writer
-    // (qmgr/temp_purge.h). A spare comes locked; a fresh file cannot be
-    // locked by anyone else.
-    Fd fd = take_spare(queue_dir, p);
-    if (!fd) {
+    // The writer holds a lock on its file until it is gone: a tmp/ file
+    // whose lock can be taken belongs to a dead writer (qmgr/temp_purge.h).
+    // A spare comes locked; a fresh file cannot be locked by anyone else.
+    Fd fd;
+    std::string p;
+    bool spare = false;
+    if (auto s = take_spare(queue_dir)) {
+      fd = std::move(s->fd);
+      p = std::move(s->path);
+      spare = true;
+    } else {
+      p = path(queue_dir, "tmp", id);
       fd = Fd(::open(p.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
       if (!fd) {
         if (errno == EEXIST) continue;
@@ -197,7 +212,7 @@ Result<Writer> Writer::create(const std::string& queue_dir) {
       }
       if (::flock(fd.get(), LOCK_EX | LOCK_NB) < 0) return sys_error("lock " + p);
     }
-    Writer w(queue_dir, id, std::move(fd));
+    Writer w(queue_dir, id, std::move(fd), std::move(p), spare);
     timeval tv;
     ::gettimeofday(&tv, nullptr);
     char t[48];
@@ -216,7 +231,7 @@ Result<Writer> Writer::create_replacement(const std::string& queue_dir, std::str
   Fd fd(::open(p.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
   if (!fd) return sys_error("create " + p);
   if (::flock(fd.get(), LOCK_EX | LOCK_NB) < 0) return sys_error("lock " + p);
-  Writer w(queue_dir, std::string(id), std::move(fd));
+  Writer w(queue_dir, std::string(id), std::move(fd), p, false);
   char t[48];
   std::snprintf(t, sizeof t, "%lld.%06ld", arrival_sec, arrival_usec);
   if (auto s = w.begin_envelope(t); !s) return s.error();
@@ -299,11 +314,10 @@ Status Writer::publish() {
   std::snprintf(end, sizeof end, "E20:%020llu\n", content_size_);
   buf_.append(end, kEndRecordSize);
   if (auto s = flush(); !s) return s;
-  std::string from = path(queue_dir_, "tmp", id_);
   std::string to = path(queue_dir_, into_, id_);
   // RENAME_NOREPLACE: never overwrite another message with the same ID.
-  if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) < 0)
-    return sys_error("rename " + from);
+  if (::renameat2(AT_FDCWD, file_.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) < 0)
+    return sys_error("rename " + file_);
   committed_ = true;  // the name is incoming/ID now: nothing to remove from tmp/
   return {};
 }
@@ -320,9 +334,8 @@ Status Writer::commit_replacing(std::string_view dir) {
   buf_.append(end, kEndRecordSize);
   if (auto s = flush(); !s) return s;
   if (::fsync(fd_.get()) < 0) return sys_error("fsync queue file " + id_);
-  std::string from = path(queue_dir_, "tmp", id_);
   std::string to = path(queue_dir_, dir, id_);
-  if (::rename(from.c_str(), to.c_str()) < 0) return sys_error("rename " + from);
+  if (::rename(file_.c_str(), to.c_str()) < 0) return sys_error("rename " + file_);
   committed_ = true;
   return file::fsync_dir(queue_dir_ + "/" + std::string(dir));
 }

@@ -93,8 +93,9 @@ struct Envelope {
 };
 
 // Writes one new queue file. Use: create, then envelope records, then
-// begin_content, append content (LF line endings), then commit. A Writer
-// destroyed without commit removes its temporary file. The temporary file
+// begin_content, append content (LF line endings), then commit. The file
+// is written as tmp/ID, or in a spare where it lies (spare.h). A Writer
+// destroyed without commit removes tmp/ID, or empties the spare. The file
 // is flock'ed (LOCK_EX) by its Writer for the Writer's lifetime, so a file
 // left in tmp/ by a killed writer can be told from one being written.
 class Writer {
@@ -120,7 +121,7 @@ class Writer {
   Status begin_content();
   Status append(std::string_view bytes);
   unsigned long long content_size() const { return content_size_; }
-  // Writes the end record, renames tmp/ID to incoming/ID and fsyncs the
+  // Writes the end record, renames the file to incoming/ID and fsyncs the
   // file. After success the message is durable, its name included: the
   // rename changed the file's inode in the journal transaction that the
   // fsync commits (ext4, XFS and btrfs; local's Maildir delivery relies on
@@ -143,7 +144,8 @@ class Writer {
   Status commit_replacing(std::string_view dir);
 
  private:
-  Writer(std::string queue_dir, std::string id, Fd fd);
+  Writer(std::string queue_dir, std::string id, Fd fd, std::string file, bool spare);
+  void abandon();  // uncommitted: remove the file, or empty the spare
   Status begin_envelope(std::string_view arrival);  // V, I and T records
   Status record(char type, std::string_view data);
   Status flush();
@@ -151,6 +153,8 @@ class Writer {
   const char* into_ = "incoming";
   std::string id_;
   Fd fd_;
+  std::string file_;    // where it is written: tmp/ID or a spare
+  bool spare_ = false;  // file_ is a spare: kept, not removed, if abandoned
   std::string buf_;
   unsigned long long content_size_ = 0;
   size_t recipients_ = 0;

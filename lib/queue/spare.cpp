@@ -48,8 +48,7 @@ Fd open_locked(const std::string& path) {
   return fd;
 }
 
-// Still the file at `path`: a temp purge may have removed it (tmp/ files
-// it can lock are a dead writer's) between our rename and our lock.
+// Still the file at `path`, now that we hold its lock.
 bool still_named(int fd, const std::string& path) {
   struct stat by_fd, by_name;
   return ::fstat(fd, &by_fd) == 0 && ::lstat(path.c_str(), &by_name) == 0 && by_fd.st_dev == by_name.st_dev &&
@@ -76,22 +75,20 @@ bool keep_spare(const std::string& queue_dir, const std::string& path) {
   return false;
 }
 
-Fd take_spare(const std::string& queue_dir, const std::string& path) {
+std::optional<Spare> take_spare(const std::string& queue_dir) {
   unsigned at = g_take_at.load(std::memory_order_relaxed);
   for (unsigned i = 0; i < kTakeTries; ++i) {
-    if (!rename_noreplace(slot_path(queue_dir, at + i), path)) {
-      if (errno == ENOENT) continue;
-      return {};
-    }
+    std::string slot = slot_path(queue_dir, at + i);
+    // Not there, locked by another taker or a keeper, not a plain file of
+    // ours, or no longer the file at `slot` (a taker that had it locked
+    // renamed it into incoming/ before we got the lock): the next slot.
+    Fd fd = open_locked(slot);
+    if (!fd || !still_named(fd.get(), slot)) continue;
+    if (::ftruncate(fd.get(), 0) < 0) return std::nullopt;
     g_take_at.store(at + i + 1, std::memory_order_relaxed);
-    Fd fd = open_locked(path);
-    if (fd && still_named(fd.get(), path) && ::ftruncate(fd.get(), 0) == 0) return fd;
-    // Locked by a keeper still emptying it, removed meanwhile, or not a
-    // plain file of ours: the caller creates a new file instead.
-    ::unlink(path.c_str());
-    return {};
+    return Spare{std::move(fd), std::move(slot)};
   }
-  return {};
+  return std::nullopt;
 }
 
 void find_spare_cursors(const std::string& queue_dir) {

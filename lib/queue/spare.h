@@ -10,10 +10,15 @@
 // Spares live in tmp/ as "spare.N", N in [0, kSpareSlots): a ring that the
 // keeper (qmgr) fills and takers (smtpd) empty, each with a cursor, so that
 // neither lists a directory. The names are not queue IDs: nothing that
-// lists the queue (qmgr, its temp purge, mailq) sees them. A spare holds no
-// message: it is emptied when kept and again when taken, each time under
-// its lock, so a keeper never empties a file a taker has begun to write.
+// lists the queue (qmgr, its temp purge, mailq) sees them. A taker writes
+// its message into the spare where it lies, under its lock, and renames it
+// into incoming/ when complete: one rename per message fewer than a move to
+// tmp/ID first. A spare holds no message: it is emptied when kept and
+// again when taken, each time under its lock, so a keeper never empties a
+// file a taker has begun to write; what a killed taker wrote is emptied by
+// the next.
 #pragma once
+#include <optional>
 #include <string>
 
 #include "lib/core/fd.h"
@@ -27,11 +32,14 @@ constexpr unsigned kSpareSlots = 256;
 // rename failed: the caller then unlinks the file as before.
 bool keep_spare(const std::string& queue_dir, const std::string& path);
 
-// Renames a spare to `path` (a new name in queue_dir/tmp) and returns it
-// open for writing, empty and locked (LOCK_EX) as a new queue file is; an
-// invalid Fd when no spare was found or the one found was not usable, and
-// then nothing is left at `path`.
-Fd take_spare(const std::string& queue_dir, const std::string& path);
+struct Spare {
+  Fd fd;
+  std::string path;  // queue_dir/tmp/spare.N
+};
+
+// A spare open for writing, empty and locked (LOCK_EX) as a new queue file
+// is; nullopt when the slots tried held none that no one else had locked.
+std::optional<Spare> take_spare(const std::string& queue_dir);
 
 // Where a new process starts keeping and taking: after the spares a
 // process before it left (one listing of tmp/), the keeper at the end of

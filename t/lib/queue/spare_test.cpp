@@ -86,9 +86,7 @@ TEST_CASE("spare: a finished queue file is emptied and becomes the next message'
 
 TEST_CASE("spare: a taker finds none in an empty ring, and a full ring takes no more", "[queue][spare]") {
   Queue q;
-  std::string to = q.tmp + "/0000000000000000A";
-  CHECK_FALSE(queue::take_spare(q.path, to));
-  CHECK_FALSE(exists(to));
+  CHECK_FALSE(queue::take_spare(q.path));
 
   q.fill_ring();
   std::string done = q.write("active/0000000000000000B", "delivered");
@@ -97,45 +95,74 @@ TEST_CASE("spare: a taker finds none in an empty ring, and a full ring takes no 
   CHECK(q.spares().size() == queue::kSpareSlots);
 }
 
-TEST_CASE("spare: a taken spare is empty and locked against a keeper and the temp purge", "[queue][spare]") {
+TEST_CASE("spare: a taken spare is empty, stays where it is, and is locked against others", "[queue][spare]") {
   Queue q;
   q.fill_ring();
-  std::string to = q.tmp + "/0000000000000000C";
-  Fd fd = queue::take_spare(q.path, to);
-  REQUIRE(fd);
-  CHECK(q.spares().size() == queue::kSpareSlots - 1);
-  CHECK(q.read("tmp/0000000000000000C").empty());
-  Fd other(::open(to.c_str(), O_RDONLY | O_CLOEXEC));
+  auto taken = queue::take_spare(q.path);
+  REQUIRE(taken);
+  REQUIRE(taken->fd);
+  CHECK(taken->path.rfind(q.tmp + "/spare.", 0) == 0);
+  CHECK(q.spares().size() == queue::kSpareSlots);
+  CHECK(q.read(taken->path.substr(q.path.size() + 1)).empty());
+  Fd other(::open(taken->path.c_str(), O_RDONLY | O_CLOEXEC));
   REQUIRE(other);
   CHECK(::flock(other.get(), LOCK_EX | LOCK_NB) < 0);
+  // Another taker in this process passes it by.
+  auto second = queue::take_spare(q.path);
+  REQUIRE(second);
+  CHECK(second->path != taken->path);
 }
 
 TEST_CASE("spare: a spare someone holds locked is not used, nor one that is not a plain file", "[queue][spare]") {
   Queue q;
-  std::string to = q.tmp + "/0000000000000000D";
-  SECTION("locked: a keeper is still emptying it") {
+  SECTION("locked: a keeper is still emptying it, or another taker writes in it") {
     q.fill_ring();
     std::vector<Fd> locks;
     for (const auto& s : q.spares()) {
       locks.emplace_back(::open(s.c_str(), O_RDONLY | O_CLOEXEC));
       REQUIRE(::flock(locks.back().get(), LOCK_EX | LOCK_NB) == 0);
     }
-    CHECK_FALSE(queue::take_spare(q.path, to));
-    CHECK(q.spares().size() == queue::kSpareSlots - 1);  // that one is dropped
+    CHECK_FALSE(queue::take_spare(q.path));
+    CHECK(q.spares().size() == queue::kSpareSlots);  // left as they were
+    for (const auto& s : q.spares()) CHECK(q.read(s.substr(q.path.size() + 1)) == "old message");
   }
   SECTION("a symbolic link") {
     std::string target = q.write("victim", "not a queue file");
     for (unsigned n = 0; n < queue::kSpareSlots; ++n)
       REQUIRE(::symlink(target.c_str(), (q.tmp + "/spare." + std::to_string(n)).c_str()) == 0);
-    CHECK_FALSE(queue::take_spare(q.path, to));
+    CHECK_FALSE(queue::take_spare(q.path));
     CHECK(q.read("victim") == "not a queue file");
   }
   SECTION("a second name (hard link)") {
     q.fill_ring();
     for (const auto& s : q.spares()) REQUIRE(::link(s.c_str(), (s + ".link").c_str()) == 0);
-    CHECK_FALSE(queue::take_spare(q.path, to));
+    CHECK_FALSE(queue::take_spare(q.path));
   }
-  CHECK_FALSE(exists(to));  // nothing is left under the new name
+}
+
+TEST_CASE("spare: a message written in a spare is renamed from it; an abandoned one leaves it empty", "[queue][spare]") {
+  Queue q;
+  q.fill_ring();
+  {
+    auto w = queue::Writer::create(q.path);
+    REQUIRE(w);
+    REQUIRE(w->sender("alice@example.test"));
+    REQUIRE(w->recipient("bob@example.test"));
+    REQUIRE(w->begin_content());
+    REQUIRE(w->append("never accepted\n"));
+    CHECK(q.spares().size() == queue::kSpareSlots);  // written where it lies
+  }  // the client went away before the end of DATA
+  CHECK(q.spares().size() == queue::kSpareSlots);
+  size_t emptied = 0;
+  for (const auto& s : q.spares()) {
+    std::string text = q.read(s.substr(q.path.size() + 1));
+    CHECK(text.find("never accepted") == std::string::npos);
+    emptied += text.empty();
+  }
+  CHECK(emptied == 1);
+  std::string id = commit_one(q.path, "accepted\n");
+  CHECK(q.spares().size() == queue::kSpareSlots - 1);
+  CHECK(q.read("incoming/" + id).find("accepted") != std::string::npos);
 }
 
 TEST_CASE("spare: a new process starts taking at the first spare and keeping after the last", "[queue][spare]") {
@@ -149,11 +176,9 @@ TEST_CASE("spare: a new process starts taking at the first spare and keeping aft
   q.write("tmp/spare.99999", "not a slot either");
   queue::find_spare_cursors(q.path);
 
-  ino_t first = inode(q.tmp + "/spare." + std::to_string(queue::kSpareSlots - 6));
-  std::string to = q.tmp + "/0000000000000000A";
-  Fd taken = queue::take_spare(q.path, to);
+  auto taken = queue::take_spare(q.path);
   REQUIRE(taken);
-  CHECK(inode(to) == first);
+  CHECK(taken->path == q.tmp + "/spare." + std::to_string(queue::kSpareSlots - 6));
 
   // At slot 0 the keeper would find the ring full; after the run, room.
   std::string done = q.write("active/0000000000000000B", "delivered");
