@@ -37,14 +37,15 @@ bool rename_noreplace(const std::string& from, const std::string& to) {
 }
 
 // Opens `path` for writing and locks it, if it is a plain file of ours
-// that no one else has locked; empty when not.
-Fd open_locked(const std::string& path) {
+// that no one else has locked; empty when not. *size: its size.
+Fd open_locked(const std::string& path, off_t* size = nullptr) {
   Fd fd(::open(path.c_str(), O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
   if (!fd) return {};
   struct stat st;
   if (::flock(fd.get(), LOCK_EX | LOCK_NB) < 0 || ::fstat(fd.get(), &st) < 0 || !S_ISREG(st.st_mode) ||
       st.st_nlink != 1 || st.st_uid != ::geteuid())
     return {};
+  if (size) *size = st.st_size;
   return fd;
 }
 
@@ -82,9 +83,12 @@ std::optional<Spare> take_spare(const std::string& queue_dir) {
     // Not there, locked by another taker or a keeper, not a plain file of
     // ours, or no longer the file at `slot` (a taker that had it locked
     // renamed it into incoming/ before we got the lock): the next slot.
-    Fd fd = open_locked(slot);
+    off_t size = 0;
+    Fd fd = open_locked(slot, &size);
     if (!fd || !still_named(fd.get(), slot)) continue;
-    if (::ftruncate(fd.get(), 0) < 0) return std::nullopt;
+    // Usually the keeper emptied it; truncating an empty file still costs
+    // an inode update.
+    if (size != 0 && ::ftruncate(fd.get(), 0) < 0) return std::nullopt;
     g_take_at.store(at + i + 1, std::memory_order_relaxed);
     return Spare{std::move(fd), std::move(slot)};
   }
