@@ -1,10 +1,9 @@
 #include "smtpd/serve.h"
 
-#include <malloc.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "lib/dns/resolver.h"
@@ -64,17 +63,13 @@ int serve(daemon::Context& ctx) {
   const bool local = ctx.type == "unix";
   queue::find_spare_cursors(settings.queue_dir);
 
-  // qmgr hears of a message from the commit thread as soon as the file is
-  // in incoming/; a trigger that failed there is repeated from the loop
-  // once the commit is over, where a failure can be logged.
-  std::atomic<bool> wake_failed{false};
+  // qmgr hears of a message as soon as the file is in incoming/, before
+  // its fsync; a trigger that failed there is repeated once the commit is
+  // over, and a failure then is logged.
+  bool wake_failed = false;
   queue::QmgrWaker waker(settings.queue_dir);
   event::Loop loop;
-  // The commit threads allocate little (a path, a status): one shared
-  // malloc arena instead of glibc's one per thread, each with its own
-  // touched pages (about 60 KiB of resident memory per thread).
-  ::mallopt(M_ARENA_MAX, 1);
-  queue::CommitPool commits(loop, queue::CommitPool::kDefaultThreads, [&waker, &wake_failed](const std::string& id) {
+  queue::CommitPool commits(loop, [&waker, &wake_failed](const std::string& id) {
     if (!waker.wake_for(id)) wake_failed = true;
   });
   // Declared before the connections: they tell it goodbye as they go.
@@ -105,7 +100,7 @@ int serve(daemon::Context& ctx) {
     server->client_done();
   };
   auto queued = [&] {
-    if (wake_failed.exchange(false)) wake_qmgr(waker);
+    if (std::exchange(wake_failed, false)) wake_qmgr(waker);
   };
 
   server = std::make_unique<daemon::Server>(loop, ctx, settings.client_limit, [&](Fd fd) {

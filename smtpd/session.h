@@ -22,9 +22,9 @@
 // transaction in the log from then on) with the sender and client
 // attributes; the recipients are written when the content starts, after
 // the last restriction that may REDIRECT or BCC; content streamed during DATA,
-// committed (fsync + rename + fsync of incoming/) before "250 2.0.0 Ok:
-// queued as ID". The commit is the connection's job (it runs off the event
-// loop, lib/queue/commit_pool.h): the Session hands the Writer out in
+// committed (rename into incoming/, then fsync) before "250 2.0.0 Ok:
+// queued as ID". The commit is the connection's job (its fsync runs off the
+// event loop, lib/queue/commit_pool.h): the Session hands the Writer out in
 // Output::commit and stops processing input until committed() tells it the
 // outcome. RSET, HELO/EHLO, a failure or the end of the session discard an
 // uncommitted file.

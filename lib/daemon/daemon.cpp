@@ -168,7 +168,7 @@ Server::Server(event::Loop& loop, Context& ctx, int client_limit, OnClient on_cl
   // max_use is Postfix's count of clients per process. A process that
   // serves many clients at once counts it per client slot: retiring an
   // smtpd after 100 of its 1,000 concurrent sessions would cost a process
-  // start (exec, configuration, TLS, commit threads) every 100 messages.
+  // start (exec, configuration, TLS) every 100 messages.
   max_use_ = static_cast<unsigned long long>(ctx.cf.get_int("max_use")) * static_cast<unsigned long long>(client_limit_);
 
   accept_ev_ = std::make_unique<event::Event>(loop, ctx.listen.get(), EV_READ | EV_PERSIST,

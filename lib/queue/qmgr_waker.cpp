@@ -9,7 +9,6 @@
 namespace buzon::queue {
 
 Status QmgrWaker::send(const std::string& trigger) {
-  std::lock_guard lock(mu_);
   Status last;
   for (int attempt = 0; attempt < 2; ++attempt) {
     if (!fd_) {

@@ -15,10 +15,7 @@
 // stopped, or closed a client it does not trust): the message then waits
 // for qmgr's start-up or periodic scan of incoming/, never longer, and is
 // never lost. That is also what a failed trigger_qmgr costs.
-//
-// Thread-safe: smtpd's commit threads share one.
 #pragma once
-#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -41,7 +38,6 @@ class QmgrWaker {
  private:
   Status send(const std::string& trigger);
   std::string queue_dir_;
-  std::mutex mu_;
   Fd fd_;
 };
 

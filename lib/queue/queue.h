@@ -135,6 +135,9 @@ class Writer {
   // durable. The message is accepted only when both succeeded.
   Status publish();
   Status sync();
+  // After publish(): the file's descriptor, for a caller that makes it
+  // durable itself (CommitPool); the Writer has nothing left to do.
+  Fd release_fd() { return std::move(fd_); }
   // commit() puts the file into hold/ instead (access(5) HOLD): qmgr leaves
   // it alone until "buzon queue release".
   void hold_on_commit() { into_ = "hold"; }
