@@ -22,7 +22,7 @@ constexpr size_t kInputMax = 64 * 1024;
 }  // namespace
 
 Connection::Connection(event::Loop& loop, Fd fd, const Settings& settings, Peer peer, Done done,
-                       std::function<void()> on_queued, queue::CommitPool& pool)
+                       std::function<void()> on_queued, queue::Committer& committer)
     : settings_(settings),
       loop_(loop),
       fd_(std::move(fd)),
@@ -31,7 +31,7 @@ Connection::Connection(event::Loop& loop, Fd fd, const Settings& settings, Peer 
       delay_timer_(loop, -1, 0, [this](short) { delay_over(); }),
       done_(std::move(done)),
       on_queued_(std::move(on_queued)),
-      pool_(pool) {
+      committer_(committer) {
   if (!bev_) std::abort();  // out of memory: nothing sane to do
   arm(bev_.get());
   // Implicit TLS (RFC 8314, port 465): start() asks for the handshake
@@ -51,7 +51,7 @@ void Connection::arm(bufferevent* bev) {
 }
 
 Connection::~Connection() {
-  if (commit_) pool_.forget(*commit_);
+  if (commit_) committer_.forget(*commit_);
   if (bev_) bufferevent_setcb(bev_.get(), nullptr, nullptr, nullptr, nullptr);
   anvil_goodbye();
 }
@@ -146,7 +146,7 @@ void Connection::write_out(Output out) {
   if (!out.bytes.empty()) write_bytes(out.bytes);
   if (out.queued && on_queued_) on_queued_();
   if (out.commit) {
-    commit_ = pool_.commit(std::move(*out.commit), [this](Status st) {
+    commit_ = committer_.commit(std::move(*out.commit), [this](Status st) {
       commit_.reset();
       if (finished_) return;
       send(session_.committed(std::move(st)));

@@ -13,7 +13,7 @@
 #include "lib/core/fd.h"
 #include "lib/event/event.h"
 #include "lib/tls/handles.h"
-#include "lib/queue/commit_pool.h"
+#include "lib/queue/committer.h"
 #include "smtpd/session.h"
 
 namespace buzon::smtpd {
@@ -26,9 +26,9 @@ class Connection {
   // connection is finished; the owner then defer_delete()s it.
   using Done = std::function<void(Connection*)>;
   // on_queued() is called after a message was committed (wake qmgr).
-  // Messages are committed through pool, which must outlive the Connection.
+  // Messages are committed through committer, which must outlive the Connection.
   Connection(event::Loop& loop, Fd fd, const Settings& settings, Peer peer, Done done,
-             std::function<void()> on_queued, queue::CommitPool& pool);
+             std::function<void()> on_queued, queue::Committer& committer);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -78,8 +78,8 @@ class Connection {
   std::optional<Output> delayed_;
   Done done_;
   std::function<void()> on_queued_;
-  queue::CommitPool& pool_;
-  std::optional<queue::CommitPool::Ticket> commit_;  // a commit in flight: input waits
+  queue::Committer& committer_;
+  std::optional<queue::Committer::Ticket> commit_;  // a commit in flight: input waits
   bool closing_ = false;
   bool finished_ = false;
   bool read_paused_ = false;

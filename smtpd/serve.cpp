@@ -9,7 +9,7 @@
 #include "lib/dns/resolver.h"
 #include "lib/log/log.h"
 #include "lib/net/ip.h"
-#include "lib/queue/commit_pool.h"
+#include "lib/queue/committer.h"
 #include "lib/queue/spare.h"
 #include "smtpd/connection.h"
 #include "smtpd/settings.h"
@@ -69,7 +69,7 @@ int serve(daemon::Context& ctx) {
   bool wake_failed = false;
   queue::QmgrWaker waker(settings.queue_dir);
   event::Loop loop;
-  queue::CommitPool commits(loop, [&waker, &wake_failed](const std::string& id) {
+  queue::Committer commits(loop, [&waker, &wake_failed](const std::string& id) {
     if (!waker.wake_for(id)) wake_failed = true;
   });
   // Declared before the connections: they tell it goodbye as they go.

@@ -24,7 +24,7 @@
 // the last restriction that may REDIRECT or BCC; content streamed during DATA,
 // committed (rename into incoming/, then fsync) before "250 2.0.0 Ok:
 // queued as ID". The commit is the connection's job (its fsync runs off the
-// event loop, lib/queue/commit_pool.h): the Session hands the Writer out in
+// event loop, lib/queue/committer.h): the Session hands the Writer out in
 // Output::commit and stops processing input until committed() tells it the
 // outcome. RSET, HELO/EHLO, a failure or the end of the session discard an
 // uncommitted file.

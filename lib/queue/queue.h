@@ -136,7 +136,7 @@ class Writer {
   Status publish();
   Status sync();
   // After publish(): the file's descriptor, for a caller that makes it
-  // durable itself (CommitPool); the Writer has nothing left to do.
+  // durable itself (Committer); the Writer has nothing left to do.
   Fd release_fd() { return std::move(fd_); }
   // commit() puts the file into hold/ instead (access(5) HOLD): qmgr leaves
   // it alone until "buzon queue release".

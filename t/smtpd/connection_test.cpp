@@ -73,7 +73,7 @@ struct End {
 struct Rig {
   Fixture& f;
   event::Loop loop;
-  queue::CommitPool pool{loop};
+  queue::Committer committer{loop};
   std::vector<std::unique_ptr<smtpd::Connection>> conns;
   int done = 0;
   int queued = 0;
@@ -91,7 +91,7 @@ struct Rig {
           for (auto& owned : conns)
             if (owned.get() == c) loop.defer_delete(std::move(owned));
         },
-        wake, pool));
+        wake, committer));
     End p;
     p.fd = Fd(sv[1]);
     return p;

@@ -151,7 +151,7 @@ class Client {
   }
   // Feeds bytes; returns the replies of this feed. A message handed out
   // for commit is committed here, synchronously, as the connection's
-  // CommitPool would.
+  // Committer would.
   std::string say(std::string_view bytes) {
     last = session.feed(bytes);
     while (last.commit) {

@@ -1,13 +1,13 @@
-#include "lib/queue/commit_pool.h"
+#include "lib/queue/committer.h"
 
 #include <cstring>
 
 namespace buzon::queue {
 
-CommitPool::CommitPool(event::Loop& loop, Published on_published)
+Committer::Committer(event::Loop& loop, Published on_published)
     : loop_(loop), on_published_(std::move(on_published)), fsync_(loop) {}
 
-CommitPool::Ticket CommitPool::commit(Writer&& w, Done done) {
+Committer::Ticket Committer::commit(Writer&& w, Done done) {
   Ticket t = next_ticket_++;
   pending_.emplace(t, std::move(done));
   if (Status st = w.publish(); !st) {
@@ -24,7 +24,7 @@ CommitPool::Ticket CommitPool::commit(Writer&& w, Done done) {
   return t;
 }
 
-void CommitPool::finish(Ticket t, Status st) {
+void Committer::finish(Ticket t, Status st) {
   auto it = pending_.find(t);
   if (it == pending_.end()) return;  // forgotten
   Done cb = std::move(it->second);

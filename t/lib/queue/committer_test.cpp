@@ -12,7 +12,7 @@
 
 #include "lib/event/event.h"
 #include "lib/file/file.h"
-#include "lib/queue/commit_pool.h"
+#include "lib/queue/committer.h"
 #include "t/lib/queue/temp_queue.h"
 
 using namespace buzon;
@@ -42,7 +42,7 @@ queue::Writer complete_writer(const TempQueue& q, const std::string& body) {
 
 }  // namespace
 
-TEST_CASE("commit pool: every message ends durable in incoming/", "[queue][commit]") {
+TEST_CASE("committer: every message ends durable in incoming/", "[queue][commit]") {
   TempQueue q;
   event::Loop loop;
   event::Event deadline(loop, -1, 0, [&](short) { loop.stop(); });
@@ -51,17 +51,17 @@ TEST_CASE("commit pool: every message ends durable in incoming/", "[queue][commi
   int ok = 0, failed = 0, forgotten_called = 0;
   std::vector<std::string> ids;
   {
-    queue::CommitPool pool(loop);
+    queue::Committer committer(loop);
     for (int i = 0; i < kMessages; ++i) {
       queue::Writer w = complete_writer(q, "message " + std::to_string(i) + "\n");
       ids.push_back(w.id());
-      pool.commit(std::move(w), [&](Status s) {
+      committer.commit(std::move(w), [&](Status s) {
         (s ? ok : failed)++;
         if (ok + failed == kMessages) loop.stop();
       });
     }
     queue::Writer w = complete_writer(q, "forgotten\n");
-    pool.forget(pool.commit(std::move(w), [&](Status) { ++forgotten_called; }));
+    committer.forget(committer.commit(std::move(w), [&](Status) { ++forgotten_called; }));
     loop.run();
   }
   CHECK(ok == kMessages);
@@ -76,17 +76,17 @@ TEST_CASE("commit pool: every message ends durable in incoming/", "[queue][commi
   }
 }
 
-TEST_CASE("commit pool: a failed commit reports its error", "[queue][commit]") {
+TEST_CASE("committer: a failed commit reports its error", "[queue][commit]") {
   TempQueue q;
   event::Loop loop;
   event::Event deadline(loop, -1, 0, [&](short) { loop.stop(); });
   deadline.add(std::chrono::seconds(20));
-  queue::CommitPool pool(loop);
+  queue::Committer committer(loop);
   queue::Writer w = complete_writer(q, "x\n");
   // incoming/ is gone: the rename fails.
   std::system(("rm -rf '" + q.dir + "/incoming'").c_str());
   std::optional<Status> got;
-  pool.commit(std::move(w), [&](Status s) {
+  committer.commit(std::move(w), [&](Status s) {
     got = s;
     loop.stop();
   });
@@ -96,17 +96,17 @@ TEST_CASE("commit pool: a failed commit reports its error", "[queue][commit]") {
   CHECK_FALSE(*got);
 }
 
-TEST_CASE("commit pool: destruction with fsyncs in flight loses nothing committed", "[queue][commit]") {
+TEST_CASE("committer: destruction with fsyncs in flight loses nothing committed", "[queue][commit]") {
   TempQueue q;
   event::Loop loop;
   std::vector<std::string> ids;
   int done = 0;
   {
-    queue::CommitPool pool(loop);
+    queue::Committer committer(loop);
     for (int i = 0; i < 20; ++i) {
       queue::Writer w = complete_writer(q, "x\n");
       ids.push_back(w.id());
-      pool.commit(std::move(w), [&](Status) { ++done; });
+      committer.commit(std::move(w), [&](Status) { ++done; });
     }
   }  // the loop never ran: no done, but every fsync was waited for
   CHECK(done == 0);
@@ -119,7 +119,7 @@ TEST_CASE("commit pool: destruction with fsyncs in flight loses nothing committe
   }
 }
 
-TEST_CASE("commit pool: on_published names each message once its file is complete in incoming/, before done",
+TEST_CASE("committer: on_published names each message once its file is complete in incoming/, before done",
           "[queue][commit]") {
   TempQueue q;
   event::Loop loop;
@@ -132,7 +132,7 @@ TEST_CASE("commit pool: on_published names each message once its file is complet
   int done = 0;
   int published_before_done = 0;
   {
-    queue::CommitPool pool(loop, [&](const std::string& id) {
+    queue::Committer committer(loop, [&](const std::string& id) {
       Fd fd(::open(queue::path(q.dir, "incoming", id).c_str(), O_RDONLY));
       bool whole = fd && queue::read_envelope(fd.get(), id);
       named.insert(id);
@@ -142,7 +142,7 @@ TEST_CASE("commit pool: on_published names each message once its file is complet
       queue::Writer w = complete_writer(q, "x\n");
       std::string id = w.id();
       committed.insert(id);
-      pool.commit(std::move(w), [&, id](Status s) {
+      committer.commit(std::move(w), [&, id](Status s) {
         CHECK(s);
         ++done;
           if (named.count(id)) ++published_before_done;
@@ -157,18 +157,18 @@ TEST_CASE("commit pool: on_published names each message once its file is complet
   CHECK(published_before_done == kMessages);
 }
 
-TEST_CASE("commit pool: no on_published for a commit that fails", "[queue][commit]") {
+TEST_CASE("committer: no on_published for a commit that fails", "[queue][commit]") {
   TempQueue q;
   event::Loop loop;
   event::Event deadline(loop, -1, 0, [&](short) { loop.stop(); });
   deadline.add(std::chrono::seconds(20));
   {
     int calls = 0;
-    queue::CommitPool pool(loop, [&](const std::string&) { ++calls; });
+    queue::Committer committer(loop, [&](const std::string&) { ++calls; });
     queue::Writer w = complete_writer(q, "x\n");
     std::system(("rm -rf '" + q.dir + "/incoming'").c_str());
     bool finished = false;
-    pool.commit(std::move(w), [&](Status s) {
+    committer.commit(std::move(w), [&](Status s) {
       CHECK_FALSE(s);
       finished = true;
       loop.stop();
