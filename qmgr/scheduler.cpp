@@ -124,22 +124,16 @@ void Scheduler::activate_incoming() {
   auto ids = list_queue(s_.queue_dir, "incoming");
   if (!ids) return log::warning(ids.error().message);
   backlog_ = false;
-  for (const auto& id : *ids) {
-    if (!room()) {
-      backlog_ = true;  // picked up as soon as a message is retired
-      return;
-    }
-    if (auto mv = move_file(s_.queue_dir, "incoming", "active", id); !mv) {
-      if (mv.error().sys_errno != ENOENT) log::warning(mv.error().message);
-      continue;
-    }
-    load(id);
-  }
+  take_incoming(*ids);
 }
 
 void Scheduler::activate_named() {
   std::vector<std::string> ids;
   ids.swap(named_);
+  take_incoming(ids);
+}
+
+void Scheduler::take_incoming(const std::vector<std::string>& ids) {
   for (const auto& id : ids) {
     if (!room()) {
       backlog_ = true;  // a scan picks up the rest as soon as a message is retired

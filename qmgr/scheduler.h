@@ -108,6 +108,9 @@ class Scheduler {
   void run_scans();
   void activate_incoming();
   void activate_named();
+  // Moves the files named from incoming/ to active/ and loads them while
+  // there is room; the rest waits for the backlog scan.
+  void take_incoming(const std::vector<std::string>& ids);
   void activate_deferred(bool all);
   // qmgr_message_active_limit messages and qmgr_message_recipient_limit
   // recipients in memory; a message bigger than the recipient limit still
