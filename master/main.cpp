@@ -19,6 +19,7 @@
 #include "lib/event/event.h"
 #include "lib/log/log.h"
 #include "lib/queue/dirs.h"
+#include "lib/queue/journal.h"
 #include "master/options.h"
 #include "master/pid_lock.h"
 #include "master/settings.h"
@@ -95,6 +96,8 @@ int main(int argc, char** argv) {
   log::info("daemon started -- version " BUZON_VERSION ", configuration " + dir);
   say_ready(ready_fd);
   loop.run();
+  // Every daemon is gone (the loop ends only then).
+  if (auto s = queue::drop_journal(st->queue_dir); !s) log::warning("queue journal: " + s.error().message);
   lock->remove();
   return 0;
 }

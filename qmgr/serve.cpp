@@ -7,6 +7,7 @@
 
 #include "lib/log/log.h"
 #include "lib/queue/spare.h"
+#include "qmgr/journal_keeper.h"
 #include "qmgr/scheduler.h"
 #include "qmgr/settings.h"
 #include "qmgr/trigger.h"
@@ -71,6 +72,9 @@ int serve(daemon::Context& ctx) {
       loop.stop();
     });
   });
+  // Before the first delivery: a crash may have left queue files to restore.
+  JournalKeeper journal(loop, ".");
+  journal.start();
   sched.start();
   loop.run();
   if (!idle && sched.in_flight() > 0) {

@@ -69,9 +69,11 @@ int serve(daemon::Context& ctx) {
   bool wake_failed = false;
   queue::QmgrWaker waker(settings.queue_dir);
   event::Loop loop;
-  queue::Committer commits(loop, [&waker, &wake_failed](const std::string& id) {
-    if (!waker.wake_for(id)) wake_failed = true;
-  });
+  queue::Committer commits(
+      loop, [&waker, &wake_failed](const std::string& id) {
+        if (!waker.wake_for(id)) wake_failed = true;
+      },
+      settings.queue_dir);
   // Declared before the connections: they tell it goodbye as they go.
   std::unique_ptr<anvil::Client> anvil;
   settings.service = ctx.service;

@@ -43,25 +43,25 @@ AsyncFsync::~AsyncFsync() {
   if (ctx_) io_destroy(ctx_);
 }
 
-void AsyncFsync::sync(Fd fd, Done done) {
-  if (!ctx_ || jobs_.size() >= kMaxInFlight) return sync_inline(std::move(fd), std::move(done));
+void AsyncFsync::submit(Fd owned, int raw, bool data_only, Done done) {
+  if (!ctx_ || jobs_.size() >= kMaxInFlight) return sync_inline(raw, data_only, std::move(done));
   uint64_t id = next_id_++;
   iocb cb{};
   cb.aio_data = id;
-  cb.aio_lio_opcode = IOCB_CMD_FSYNC;
-  cb.aio_fildes = static_cast<uint32_t>(fd.get());
+  cb.aio_lio_opcode = data_only ? IOCB_CMD_FDSYNC : IOCB_CMD_FSYNC;
+  cb.aio_fildes = static_cast<uint32_t>(raw);
   cb.aio_flags = IOCB_FLAG_RESFD;
   cb.aio_resfd = static_cast<uint32_t>(eventfd_.get());
   iocb* list[1] = {&cb};
   // EINVAL: a kernel without IOCB_CMD_FSYNC, or a file system without
   // fsync for AIO; EAGAIN: no room. Inline then, this time.
-  if (io_submit(ctx_, 1, list) != 1) return sync_inline(std::move(fd), std::move(done));
+  if (io_submit(ctx_, 1, list) != 1) return sync_inline(raw, data_only, std::move(done));
   if (jobs_.empty()) ev_->add();
-  jobs_.emplace(id, Job{std::move(fd), std::move(done)});
+  jobs_.emplace(id, Job{std::move(owned), std::move(done)});
 }
 
-void AsyncFsync::sync_inline(Fd fd, Done done) {
-  int err = ::fsync(fd.get()) == 0 ? 0 : errno;
+void AsyncFsync::sync_inline(int raw, bool data_only, Done done) {
+  int err = (data_only ? ::fdatasync(raw) : ::fsync(raw)) == 0 ? 0 : errno;
   loop_.defer([alive = alive_, done = std::move(done), err] {
     if (*alive) done(err);
   });

@@ -34,13 +34,21 @@ class AsyncFsync {
   AsyncFsync& operator=(const AsyncFsync&) = delete;
 
   // Flushes fd (kept open until then) and calls done once, from the loop.
-  void sync(Fd fd, Done done);
+  void sync(Fd fd, Done done) {
+    int raw = fd.get();
+    submit(std::move(fd), raw, false, std::move(done));
+  }
+  // fdatasync of a descriptor that stays the caller's: it must stay open
+  // until done runs.
+  void datasync(int fd, Done done) { submit(Fd(), fd, true, std::move(done)); }
   // False when fsyncs run inline (no AIO here).
   bool async() const { return ctx_ != 0; }
   size_t in_flight() const { return jobs_.size(); }
 
  private:
-  void sync_inline(Fd fd, Done done);
+  // owned, when valid, is closed once the flush is over; raw is flushed.
+  void submit(Fd owned, int raw, bool data_only, Done done);
+  void sync_inline(int raw, bool data_only, Done done);
   void reap();  // eventfd readable: collect completions, run their done
 
   struct Job {

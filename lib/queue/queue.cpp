@@ -205,7 +205,7 @@ Result<Writer> Writer::create(const std::string& queue_dir) {
       spare = true;
     } else {
       p = path(queue_dir, "tmp", id);
-      fd = Fd(::open(p.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+      fd = Fd(::open(p.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
       if (!fd) {
         if (errno == EEXIST) continue;
         return sys_error("create " + p);

@@ -38,9 +38,10 @@ constexpr size_t kEndRecordSize = 25;  // "E20:" + 20 digits + '\n'
 // Subdirectories of queue_directory that `buzon init`/`buzon start` create.
 // tmp: files being written; incoming: complete, not yet seen by qmgr;
 // active: owned by qmgr; deferred: waiting for retry; hold: held by admin;
-// corrupt: unreadable files; private/public: service sockets; pid: master lock.
-inline constexpr const char* kDirs[] = {"tmp",     "incoming", "active",  "deferred", "hold",
-                                        "corrupt", "defer",    "private", "public",   "pid"};
+// corrupt: unreadable files; journal: smtpd's commits (lib/queue/journal.h);
+// private/public: service sockets; pid: master lock.
+inline constexpr const char* kDirs[] = {"tmp",    "incoming", "active",  "deferred", "hold",   "corrupt",
+                                        "defer",  "journal",  "private", "public",   "pid"};
 
 // Queue IDs: 17 upper-case hex digits: 8 of seconds, 5 of microseconds, 4 of
 // a per-process uniquifier. String order is arrival order.

@@ -36,10 +36,11 @@ bool rename_noreplace(const std::string& from, const std::string& to) {
   return ::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0;
 }
 
-// Opens `path` for writing and locks it, if it is a plain file of ours
+// Opens `path` for reading and writing (the journal copies a committed
+// file from it, lib/queue/journal_writer.h) and locks it, if it is a plain file of ours
 // that no one else has locked; empty when not. *size: its size.
 Fd open_locked(const std::string& path, off_t* size = nullptr) {
-  Fd fd(::open(path.c_str(), O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+  Fd fd(::open(path.c_str(), O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
   if (!fd) return {};
   struct stat st;
   if (::flock(fd.get(), LOCK_EX | LOCK_NB) < 0 || ::fstat(fd.get(), &st) < 0 || !S_ISREG(st.st_mode) ||
