@@ -18,8 +18,14 @@
 //           delay_warning_time, bounce_size_limit, header_size_limit
 // SEE ALSO  local(8), master(8), main.cf(5)
 #include "lib/daemon/daemon.h"
+#include "lib/queue/journal.h"
 #include "qmgr/serve.h"
 
 int main(int argc, char** argv) {
-  return buzon::daemon::run(argc, argv, {.name = "qmgr", .serve = buzon::qmgr::serve});
+  // The boot ID, read before a chroot (-r) hides /proc; remembered.
+  auto pre_jail = [](buzon::daemon::Context&) -> buzon::Status {
+    (void)buzon::queue::current_boot_id();
+    return {};
+  };
+  return buzon::daemon::run(argc, argv, {.name = "qmgr", .pre_jail = pre_jail, .serve = buzon::qmgr::serve});
 }

@@ -10,6 +10,7 @@
 #include "lib/log/log.h"
 #include "lib/net/ip.h"
 #include "lib/queue/committer.h"
+#include "lib/queue/journal.h"
 #include "lib/queue/spare.h"
 #include "smtpd/connection.h"
 #include "smtpd/settings.h"
@@ -31,6 +32,8 @@ Security g_security;
 Status pre_jail(daemon::Context& ctx) {
   std::string dir = ctx.cf.get("queue_directory");
   if (::chdir(dir.c_str()) < 0) return sys_error("chdir " + dir);
+  // The queue journal needs it; a chroot (-r) hides /proc. Remembered.
+  (void)queue::current_boot_id();
   // Local submission (sendmail) needs neither TLS nor AUTH.
   if (ctx.type == "unix") return {};
   auto sec = load_security(ctx.cf);

@@ -7,6 +7,7 @@
 #include <zlib.h>
 
 #include <cstring>
+#include <optional>
 
 #include "lib/core/fd.h"
 #include "lib/file/file.h"
@@ -59,11 +60,14 @@ uint32_t crc32_of(std::string_view bytes, uint32_t crc) {
 }
 
 Result<BootId> current_boot_id() {
+  static std::optional<BootId> known;
+  if (known) return *known;
   auto text = file::read_file("/proc/sys/kernel/random/boot_id", 64);
   if (!text) return text.error();
   BootId id{};
   if (text->size() < id.size()) return Error{"boot_id: too short"};
   std::memcpy(id.data(), text->data(), id.size());
+  known = id;
   return id;
 }
 

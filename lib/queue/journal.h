@@ -45,7 +45,8 @@ constexpr const char* kJournalDir = "journal";
 using BootId = std::array<char, 36>;  // /proc/sys/kernel/random/boot_id
 
 // The running kernel's boot ID: it changes at every boot, so a segment
-// written under another one has lived through a crash or a reboot.
+// written under another one has lived through a crash or a reboot. Read
+// once and remembered: daemons ask before a chroot hides /proc.
 Result<BootId> current_boot_id();
 
 std::string encode_segment_header(uint64_t serial, const BootId& boot);

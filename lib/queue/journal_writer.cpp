@@ -9,6 +9,7 @@
 
 #include <cerrno>
 
+#include "lib/log/log.h"
 #include "lib/queue/journal.h"
 #include "lib/queue/queue.h"
 
@@ -49,13 +50,14 @@ JournalWriter::JournalWriter(event::Loop& loop, std::string queue_dir)
     : loop_(loop),
       dir_(std::move(queue_dir) + "/" + kJournalDir),
       age_timer_(loop, -1, 0, [this](short) { seal(); }),
-      fsync_(loop) {}
+      fsync_(loop) {
+  if (auto boot = current_boot_id()) boot_ = *boot;
+  else log::warning("queue journal off: " + boot.error().message + "; each queue file is fsync'ed instead");
+}
 
 JournalWriter::~JournalWriter() = default;
 
 Status JournalWriter::open_segment() {
-  auto boot = current_boot_id();
-  if (!boot) return boot.error();
   for (int attempt = 0; attempt < 3; ++attempt) {
     std::string path = dir_ + "/" + new_id();
     Fd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
@@ -70,7 +72,7 @@ Status JournalWriter::open_segment() {
     (void)::fallocate(fd.get(), 0, 0, kSegmentSize);
     auto seg = std::make_unique<Segment>();
     if (::getrandom(&seg->serial, sizeof seg->serial, 0) != sizeof seg->serial) return sys_error("getrandom");
-    std::string head = encode_segment_header(seg->serial, *boot);
+    std::string head = encode_segment_header(seg->serial, *boot_);
     iovec iov{head.data(), head.size()};
     if (auto st2 = pwritev_all(fd.get(), &iov, 1, 0); !st2) return st2;
     seg->fd = std::move(fd);
@@ -82,6 +84,7 @@ Status JournalWriter::open_segment() {
 }
 
 Status JournalWriter::append(int fd, const std::string& id, Done done) {
+  if (!boot_) return Error{"queue journal off"};
   struct stat st{};
   if (::fstat(fd, &st) < 0) return sys_error("fstat queue file " + id);
   auto size = static_cast<uint64_t>(st.st_size);

@@ -16,6 +16,7 @@
 #include <functional>
 #include <list>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,7 @@
 #include "lib/core/result.h"
 #include "lib/event/async_fsync.h"
 #include "lib/event/event.h"
+#include "lib/queue/journal.h"
 
 namespace buzon::queue {
 
@@ -64,6 +66,7 @@ class JournalWriter {
 
   event::Loop& loop_;
   std::string dir_;
+  std::optional<BootId> boot_;  // none: no journal (each file is fsync'ed)
   std::unique_ptr<Segment> current_;
   std::list<std::unique_ptr<Segment>> sealed_;  // until their last fdatasync ends
   std::string buf_;
