@@ -16,6 +16,8 @@
 namespace buzon::queue {
 namespace {
 
+constexpr size_t kKeptBuffer = 64 << 10;
+
 Status pread_all(int fd, char* p, size_t n) {
   for (size_t got = 0; got < n;) {
     ssize_t r = ::pread(fd, p + got, n - got, static_cast<off_t>(got));
@@ -92,10 +94,13 @@ Status JournalWriter::append(int fd, const std::string& id, Done done) {
   if (current_ && current_->end > kSegmentHeaderSize && current_->end + kRecordHeaderSize + size > kSegmentSize) seal();
   if (!current_)
     if (auto s = open_segment(); !s) return s;
-  buf_.resize(size);
-  if (auto s = pread_all(fd, buf_.data(), size); !s) return s;
-  std::string head = encode_record_header(current_->serial, id, size, crc32_of(buf_));
-  iovec iov[2] = {{head.data(), head.size()}, {buf_.data(), buf_.size()}};
+  // Up to kKeptBuffer bytes reuse one buffer; a bigger copy is freed after.
+  std::string big;
+  std::string& buf = size <= kKeptBuffer ? buf_ : big;
+  buf.resize(size);
+  if (auto s = pread_all(fd, buf.data(), size); !s) return s;
+  std::string head = encode_record_header(current_->serial, id, size, crc32_of(buf));
+  iovec iov[2] = {{head.data(), head.size()}, {buf.data(), buf.size()}};
   // A record written only in part is overwritten by the next one: end
   // moves only past a whole record.
   if (auto s = pwritev_all(current_->fd.get(), iov, 2, current_->end); !s) return s;
