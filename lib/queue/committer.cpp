@@ -1,6 +1,7 @@
 #include "lib/queue/committer.h"
 
 #include <cstring>
+#include <memory>
 
 #include "lib/log/log.h"
 
@@ -14,24 +15,30 @@ Committer::Committer(event::Loop& loop, Published on_published, std::string jour
 Committer::Ticket Committer::commit(Writer&& w, Done done) {
   Ticket t = next_ticket_++;
   pending_.emplace(t, std::move(done));
-  if (Status st = w.publish(); !st) {
+  auto fail = [this, t](Status st) {
     // Writer's destructor removes the file or empties its spare.
     loop_.defer([this, t, st] { finish(t, st); });
     return t;
-  }
-  if (on_published_) on_published_(w.id());
-  Fd fd = w.release_fd();
+  };
+  if (Status st = w.finish(); !st) return fail(st);
+  // The copy is taken while the file is still in tmp/: once in incoming/,
+  // qmgr may deliver it and recycle its file for another message.
+  auto published = std::make_shared<bool>(false);
+  Status journaled = Error{"no journal"};
   if (journal_) {
-    auto appended = journal_->append(fd.get(), w.id(), [this, t, id = w.id()](int err) {
+    journaled = journal_->append(w.fd(), w.id(), [this, t, published, id = w.id()](int err) {
+      if (!*published) return;  // failed below; its done is on its way
       if (err == 0) return finish(t, {});
       finish(t, Error{"fdatasync queue journal for " + id + ": " + std::strerror(err), err});
     });
-    if (appended) return t;
     // Too big for the journal, or the journal failed: the file's own fsync
     // is as durable, only dearer.
-    if (appended.error().sys_errno != 0) log::warning(appended.error().message);
+    if (!journaled && journaled.error().sys_errno != 0) log::warning(journaled.error().message);
   }
-  fsync_file(t, std::move(fd), w.id());
+  if (Status st = w.publish(); !st) return fail(st);
+  *published = true;
+  if (on_published_) on_published_(w.id());
+  if (!journaled) fsync_file(t, w.release_fd(), w.id());
   return t;
 }
 

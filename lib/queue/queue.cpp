@@ -308,12 +308,19 @@ Status Writer::commit() {
   return sync();
 }
 
-Status Writer::publish() {
+Status Writer::finish() {
   if (!in_content_) return Error{"queue file " + id_ + ": commit before content"};
+  if (finished_) return {};
   char end[kEndRecordSize + 1];
   std::snprintf(end, sizeof end, "E20:%020llu\n", content_size_);
   buf_.append(end, kEndRecordSize);
   if (auto s = flush(); !s) return s;
+  finished_ = true;
+  return {};
+}
+
+Status Writer::publish() {
+  if (auto s = finish(); !s) return s;
   std::string to = path(queue_dir_, into_, id_);
   // RENAME_NOREPLACE: never overwrite another message with the same ID.
   if (::renameat2(AT_FDCWD, file_.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) < 0)

@@ -136,6 +136,11 @@ class Writer {
   // durable. The message is accepted only when both succeeded.
   Status publish();
   Status sync();
+  // publish()'s first half: the end record, written out (once). The file
+  // is then complete, still in tmp/.
+  Status finish();
+  // The file's descriptor, for reading the complete file back.
+  int fd() const { return fd_.get(); }
   // After publish(): the file's descriptor, for a caller that makes it
   // durable itself (Committer); the Writer has nothing left to do.
   Fd release_fd() { return std::move(fd_); }
@@ -163,6 +168,7 @@ class Writer {
   unsigned long long content_size_ = 0;
   size_t recipients_ = 0;
   bool in_content_ = false;
+  bool finished_ = false;  // the end record is written
   bool committed_ = false;
 };
 

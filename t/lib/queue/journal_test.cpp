@@ -499,3 +499,40 @@ TEST_CASE("committer: a commit the journal cannot take is fsync'ed instead", "[q
   else
     CHECK(segments(q.dir).empty());
 }
+
+TEST_CASE("committer: the journal's copy is taken before the file is in incoming/, and a failed rename is a failed commit",
+          "[queue][commit][journal]") {
+  test::TempQueue q;
+  event::Loop loop;
+  std::vector<size_t> segments_when_published;
+  queue::Committer committer(loop, [&](const std::string&) { segments_when_published.push_back(segments(q.dir).size()); },
+                             q.dir);
+  queue::Writer w = complete_writer(q, "Subject: order\n\nbody\n");
+  const std::string id = w.id();
+  std::optional<Status> got;
+  SECTION("published: the record was in a segment already") {
+    committer.commit(std::move(w), [&](Status s) { got = s; });
+    REQUIRE(run_until(loop, [&] { return got.has_value(); }));
+    CHECK(*got);
+    CHECK(segments_when_published == std::vector<size_t>{1});
+  }
+  SECTION("the name is taken: the commit fails though its copy reached the disk") {
+    q.write("incoming/" + id, "another message's file");
+    int calls = 0;
+    committer.commit(std::move(w), [&](Status s) {
+      got = s;
+      ++calls;
+    });
+    REQUIRE(run_until(loop, [&] { return got.has_value(); }));
+    CHECK_FALSE(*got);
+    CHECK(segments_when_published.empty());
+    // The journal's fdatasync still ends; its completion must not answer too.
+    queue::Writer later = complete_writer(q, "Subject: later\n\nbody\n");
+    std::optional<Status> later_got;
+    committer.commit(std::move(later), [&](Status s) { later_got = s; });
+    REQUIRE(run_until(loop, [&] { return later_got.has_value(); }));
+    CHECK(*later_got);
+    CHECK(calls == 1);
+    CHECK(q.read("incoming/" + id) == "another message's file");
+  }
+}
