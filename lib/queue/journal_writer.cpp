@@ -131,7 +131,10 @@ void JournalWriter::synced(Segment* s, int err) {
   std::vector<Done> batch = std::move(s->covered);
   s->covered.clear();
   if (!s->waiting.empty()) start_sync(s);
-  close_if_done(s);  // s may be gone after this
+  // After a write error the next message gets a new segment; the records
+  // waiting here have their own fdatasync, which reports for them.
+  if (err != 0 && s == current_.get()) seal();  // s may be gone after this
+  else close_if_done(s);                        // here too
   for (auto& d : batch) d(err);
 }
 
