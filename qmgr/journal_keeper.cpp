@@ -86,7 +86,8 @@ Status recover(const std::string& qdir, int fd, const std::string& name, const J
   for (const JournalRecord& r : seg.records) {
     auto content = queue::read_content(fd, r);
     if (!content) {
-      log::warning("queue journal " + name + ": " + content.error().message + "; the records after it were never acknowledged");
+      log::warning("queue journal " + name + ": " + content.error().message +
+                   "; the records after it were never acknowledged");
       break;
     }
     Found f = find_file(qdir, r.id);
@@ -104,8 +105,8 @@ Status recover(const std::string& qdir, int fd, const std::string& name, const J
     log::info(r.id + ": restored from the queue journal (" + why + ")");
     ++here;
   }
-  log::warning("queue journal " + name + " was written before a crash or reboot: " + std::to_string(seg.records.size()) +
-               " messages, " + std::to_string(here) + " queue files restored");
+  log::warning("queue journal " + name + " was written before a crash or reboot: " +
+               std::to_string(seg.records.size()) + " messages, " + std::to_string(here) + " queue files restored");
   restored += here;
   return {};
 }

@@ -138,7 +138,8 @@ Status drop_journal(const std::string& queue_dir) {
   }
   Status st;
   while (dirent* e = ::readdir(d))
-    if (id_ok(e->d_name) && ::unlinkat(dir.get(), e->d_name, 0) < 0 && st) st = sys_error("unlink " + path + "/" + e->d_name);
+    if (id_ok(e->d_name) && ::unlinkat(dir.get(), e->d_name, 0) < 0 && st)
+      st = sys_error("unlink " + path + "/" + e->d_name);
   ::closedir(d);
   if (::fsync(dir.get()) < 0 && st) st = sys_error("fsync " + path);
   return st;

@@ -37,8 +37,8 @@ bool rename_noreplace(const std::string& from, const std::string& to) {
 }
 
 // Opens `path` for reading and writing (the journal copies a committed
-// file from it, lib/queue/journal_writer.h) and locks it, if it is a plain file of ours
-// that no one else has locked; empty when not. *size: its size.
+// file from it, lib/queue/journal_writer.h) and locks it, if it is a plain
+// file of ours that no one else has locked; empty when not. *size: its size.
 Fd open_locked(const std::string& path, off_t* size = nullptr) {
   Fd fd(::open(path.c_str(), O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
   if (!fd) return {};
