@@ -201,6 +201,17 @@ class Instance:
                 out.append(f.read())
         return out
 
+    def maildir_message_ids(self, user):
+        """The Message-ID of each message in user's Maildir new/, in name
+        order (a message delivered twice is listed twice)."""
+        ids = []
+        for m in self.maildir_messages(user):
+            for line in m.split(b"\n"):
+                if line.lower().startswith(b"message-id:"):
+                    ids.append(line.split(b":", 1)[1].strip().decode())
+                    break
+        return ids
+
     def maillog(self):
         try:
             with open(self.path("log", "maillog"), encoding="utf-8", errors="replace") as f:

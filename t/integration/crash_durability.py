@@ -66,13 +66,7 @@ def test_kill_qmgr_and_local_under_load():
         inst.run("flush", check=False)
 
         def delivered():
-            ids = []
-            for m in inst.maildir_messages("bob"):
-                for line in m.split(b"\n"):
-                    if line.lower().startswith(b"message-id:"):
-                        ids.append(line.split(b":", 1)[1].strip().decode())
-                        break
-            return ids
+            return inst.maildir_message_ids("bob")
         wait_for("all accepted messages delivered",
                  lambda: set(delivered()) >= accepted, timeout=180, interval=0.5)
         ids = delivered()

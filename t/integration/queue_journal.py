@@ -41,13 +41,7 @@ def send(inst, tag, count):
 
 
 def delivered_ids(inst):
-    ids = []
-    for m in inst.maildir_messages("bob"):
-        for line in m.split(b"\n"):
-            if line.lower().startswith(b"message-id:"):
-                ids.append(line.split(b":", 1)[1].strip().decode())
-                break
-    return ids
+    return inst.maildir_message_ids("bob")
 
 
 def instance_pids(inst):

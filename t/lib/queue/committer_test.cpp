@@ -30,16 +30,6 @@ struct TempQueue : test::TempQueue {
   }
 };
 
-queue::Writer complete_writer(const TempQueue& q, const std::string& body) {
-  auto w = queue::Writer::create(q.dir);
-  REQUIRE(w);
-  REQUIRE(w->sender("alice@example.test"));
-  REQUIRE(w->recipient("bob@example.test"));
-  REQUIRE(w->begin_content());
-  REQUIRE(w->append(body));
-  return std::move(*w);
-}
-
 }  // namespace
 
 TEST_CASE("committer: every message ends durable in incoming/", "[queue][commit]") {
@@ -53,14 +43,14 @@ TEST_CASE("committer: every message ends durable in incoming/", "[queue][commit]
   {
     queue::Committer committer(loop);
     for (int i = 0; i < kMessages; ++i) {
-      queue::Writer w = complete_writer(q, "message " + std::to_string(i) + "\n");
+      queue::Writer w = test::complete_writer(q, "message " + std::to_string(i) + "\n");
       ids.push_back(w.id());
       committer.commit(std::move(w), [&](Status s) {
         (s ? ok : failed)++;
         if (ok + failed == kMessages) loop.stop();
       });
     }
-    queue::Writer w = complete_writer(q, "forgotten\n");
+    queue::Writer w = test::complete_writer(q, "forgotten\n");
     committer.forget(committer.commit(std::move(w), [&](Status) { ++forgotten_called; }));
     loop.run();
   }
@@ -82,7 +72,7 @@ TEST_CASE("committer: a failed commit reports its error", "[queue][commit]") {
   event::Event deadline(loop, -1, 0, [&](short) { loop.stop(); });
   deadline.add(std::chrono::seconds(20));
   queue::Committer committer(loop);
-  queue::Writer w = complete_writer(q, "x\n");
+  queue::Writer w = test::complete_writer(q, "x\n");
   // incoming/ is gone: the rename fails.
   std::system(("rm -rf '" + q.dir + "/incoming'").c_str());
   std::optional<Status> got;
@@ -104,7 +94,7 @@ TEST_CASE("committer: destruction with fsyncs in flight loses nothing committed"
   {
     queue::Committer committer(loop);
     for (int i = 0; i < 20; ++i) {
-      queue::Writer w = complete_writer(q, "x\n");
+      queue::Writer w = test::complete_writer(q, "x\n");
       ids.push_back(w.id());
       committer.commit(std::move(w), [&](Status) { ++done; });
     }
@@ -139,7 +129,7 @@ TEST_CASE("committer: on_published names each message once its file is complete 
       if (whole) complete.insert(id);
     });
     for (int i = 0; i < kMessages; ++i) {
-      queue::Writer w = complete_writer(q, "x\n");
+      queue::Writer w = test::complete_writer(q, "x\n");
       std::string id = w.id();
       committed.insert(id);
       committer.commit(std::move(w), [&, id](Status s) {
@@ -165,7 +155,7 @@ TEST_CASE("committer: no on_published for a commit that fails", "[queue][commit]
   {
     int calls = 0;
     queue::Committer committer(loop, [&](const std::string&) { ++calls; });
-    queue::Writer w = complete_writer(q, "x\n");
+    queue::Writer w = test::complete_writer(q, "x\n");
     std::system(("rm -rf '" + q.dir + "/incoming'").c_str());
     bool finished = false;
     committer.commit(std::move(w), [&](Status s) {

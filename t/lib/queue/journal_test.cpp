@@ -99,14 +99,9 @@ struct Published {
 };
 
 Published publish_message(const test::TempQueue& q, const std::string& body) {
-  auto w = queue::Writer::create(q.dir);
-  REQUIRE(w);
-  REQUIRE(w->sender("alice@example.test"));
-  REQUIRE(w->recipient("bob@example.test"));
-  REQUIRE(w->begin_content());
-  REQUIRE(w->append(body));
-  REQUIRE(w->publish());
-  return {w->id(), w->release_fd()};
+  queue::Writer w = test::complete_writer(q, body);
+  REQUIRE(w.publish());
+  return {w.id(), w.release_fd()};
 }
 
 // A file of exactly size bytes in incoming/ (not a queue file: the journal
@@ -115,16 +110,6 @@ Published raw_file(const test::TempQueue& q, size_t size) {
   std::string id = queue::new_id();
   q.write("incoming/" + id, pattern(size, 3));
   return {id, open_file(queue::path(q.dir, "incoming", id), O_RDWR)};
-}
-
-queue::Writer complete_writer(const test::TempQueue& q, const std::string& body) {
-  auto w = queue::Writer::create(q.dir);
-  REQUIRE(w);
-  REQUIRE(w->sender("alice@example.test"));
-  REQUIRE(w->recipient("bob@example.test"));
-  REQUIRE(w->begin_content());
-  REQUIRE(w->append(body));
-  return std::move(*w);
 }
 
 // Every record of the segment at p with its content, which must check out.
@@ -452,7 +437,7 @@ TEST_CASE("committer: with a journal a commit ends in incoming/ and in a journal
   test::TempQueue q;
   event::Loop loop;
   queue::Committer committer(loop, {}, q.dir);
-  queue::Writer w = complete_writer(q, "Subject: journaled\n\nbody\n");
+  queue::Writer w = test::complete_writer(q, "Subject: journaled\n\nbody\n");
   const std::string id = w.id();
   std::optional<Status> got;
   committer.commit(std::move(w), [&](Status s) { got = s; });
@@ -482,7 +467,7 @@ TEST_CASE("committer: a commit the journal cannot take is fsync'ed instead", "[q
     body = "Subject: no journal\n\nbody\n";
   }
   SECTION("the file is over kRecordContentMax") { body = std::string(queue::kRecordContentMax, 'x') + "\n"; }
-  queue::Writer w = complete_writer(q, body);
+  queue::Writer w = test::complete_writer(q, body);
   const std::string id = w.id();
   std::optional<Status> got;
   committer.commit(std::move(w), [&](Status s) { got = s; });
@@ -507,7 +492,7 @@ TEST_CASE("committer: the journal's copy is taken before the file is in incoming
   std::vector<size_t> segments_when_published;
   queue::Committer committer(loop, [&](const std::string&) { segments_when_published.push_back(segments(q.dir).size()); },
                              q.dir);
-  queue::Writer w = complete_writer(q, "Subject: order\n\nbody\n");
+  queue::Writer w = test::complete_writer(q, "Subject: order\n\nbody\n");
   const std::string id = w.id();
   std::optional<Status> got;
   SECTION("published: the record was in a segment already") {
@@ -527,7 +512,7 @@ TEST_CASE("committer: the journal's copy is taken before the file is in incoming
     CHECK_FALSE(*got);
     CHECK(segments_when_published.empty());
     // The journal's fdatasync still ends; its completion must not answer too.
-    queue::Writer later = complete_writer(q, "Subject: later\n\nbody\n");
+    queue::Writer later = test::complete_writer(q, "Subject: later\n\nbody\n");
     std::optional<Status> later_got;
     committer.commit(std::move(later), [&](Status s) { later_got = s; });
     REQUIRE(run_until(loop, [&] { return later_got.has_value(); }));

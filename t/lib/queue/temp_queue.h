@@ -18,4 +18,16 @@ struct TempQueue : TempDir {
   }
 };
 
+// A Writer in q with a sender, one recipient and body as its content: ready
+// to be committed.
+inline queue::Writer complete_writer(const TempQueue& q, const std::string& body) {
+  auto w = queue::Writer::create(q.dir);
+  REQUIRE(w);
+  REQUIRE(w->sender("alice@example.test"));
+  REQUIRE(w->recipient("bob@example.test"));
+  REQUIRE(w->begin_content());
+  REQUIRE(w->append(body));
+  return std::move(*w);
+}
+
 }  // namespace buzon::test
