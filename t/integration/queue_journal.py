@@ -26,6 +26,13 @@ def journal(inst):
     return sorted(os.listdir(d)) if os.path.isdir(d) else []
 
 
+def stop_qmgr(inst):
+    """SIGSTOP to qmgr: what smtpd accepts stays in incoming/."""
+    wait_for("qmgr running", lambda: inst.pids("qmgr"))
+    for pid in inst.pids("qmgr"):
+        os.kill(pid, signal.SIGSTOP)
+
+
 def send(inst, tag, count):
     ids = []
     with smtplib.SMTP("127.0.0.1", inst.smtp_port, timeout=30) as s:
@@ -96,10 +103,7 @@ def test_queue_files_lost_in_a_crash_are_restored_from_the_journal():
         inst.start()
         # qmgr stopped: the messages stay in incoming/, as mail waiting when
         # the power goes.
-        qmgr = inst.pids("qmgr")
-        assert qmgr
-        for pid in qmgr:
-            os.kill(pid, signal.SIGSTOP)
+        stop_qmgr(inst)
         ids = send(inst, "lost", 6)
         incoming = sorted(os.listdir(inst.path("queue", "incoming")))
         assert len(incoming) == 6, incoming
@@ -140,9 +144,7 @@ def test_a_kill_in_the_same_boot_restores_nothing_and_duplicates_nothing():
         inst.start()
         first = send(inst, "before", 5)
         wait_for("delivered", lambda: len(delivered_ids(inst)) == 5, timeout=20)
-        qmgr = inst.pids("qmgr")
-        for pid in qmgr:
-            os.kill(pid, signal.SIGSTOP)
+        stop_qmgr(inst)
         waiting = send(inst, "waiting", 3)
         assert journal(inst)
         kill_all(inst)
@@ -158,8 +160,7 @@ def test_a_clean_stop_leaves_no_segment():
     with Instance() as inst:
         inst.run("conf", "-e", "home_mailbox=Maildir/")
         inst.start()
-        for pid in inst.pids("qmgr"):
-            os.kill(pid, signal.SIGSTOP)
+        stop_qmgr(inst)
         send(inst, "stop", 2)
         assert journal(inst)
         for pid in inst.pids("qmgr"):
