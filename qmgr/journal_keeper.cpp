@@ -37,16 +37,12 @@ Found find_file(const std::string& qdir, const std::string& id) {
 }
 
 Result<std::string> read_all(int fd, size_t max) {
-  std::string out;
-  char buf[65536];
-  for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return sys_error("read queue file");
-    if (n == 0) return out;
-    if (out.size() + static_cast<size_t>(n) > max) return Error{"queue file too long"};
-    out.append(buf, static_cast<size_t>(n));
-  }
+  struct stat st{};
+  if (::fstat(fd, &st) < 0) return sys_error("fstat queue file");
+  if (static_cast<uint64_t>(st.st_size) > max) return Error{"queue file too long"};
+  std::string out(static_cast<size_t>(st.st_size), '\0');
+  if (auto s = file::pread_exact(fd, out.data(), out.size(), 0); !s) return s.error();
+  return out;
 }
 
 // The file as smtpd wrote it, give or take recipients qmgr marked done

@@ -22,6 +22,17 @@ Status write_all(int fd, std::string_view data) {
   return {};
 }
 
+Status pread_exact(int fd, char* p, size_t n, off_t offset) {
+  for (size_t got = 0; got < n;) {
+    ssize_t r = ::pread(fd, p + got, n - got, offset + static_cast<off_t>(got));
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) return sys_error("read");
+    if (r == 0) return Error{"file ends early"};
+    got += static_cast<size_t>(r);
+  }
+  return {};
+}
+
 std::string dirname(const std::string& path) {
   auto slash = path.rfind('/');
   if (slash == std::string::npos) return ".";

@@ -11,6 +11,9 @@ namespace buzon::file {
 
 // Writes all bytes, retrying on EINTR and short writes.
 Status write_all(int fd, std::string_view data);
+// Reads exactly n bytes at offset, retrying on EINTR and short reads; an
+// error (sys_errno 0) when the file ends first.
+Status pread_exact(int fd, char* p, size_t n, off_t offset);
 // Writes content to path atomically and durably (temp file in the same
 // directory + fsync + rename + fsync of the directory).
 Status write_atomic(const std::string& path, std::string_view content, mode_t mode = 0644);

@@ -34,16 +34,10 @@ bool sealed_ok(std::string_view b, std::string_view magic) {
   return b.substr(0, 4) == magic && get(b, kCrcAt, 4) == crc32_of(b.substr(0, kCrcAt));
 }
 
-Result<std::string> pread_exact(int fd, uint64_t offset, size_t n) {
+Result<std::string> read_at(int fd, uint64_t offset, size_t n) {
   std::string b(n, '\0');
-  size_t got = 0;
-  while (got < n) {
-    ssize_t r = ::pread(fd, b.data() + got, n - got, static_cast<off_t>(offset + got));
-    if (r < 0 && errno == EINTR) continue;
-    if (r < 0) return sys_error("read journal segment");
-    if (r == 0) return Error{"journal segment ends early"};
-    got += static_cast<size_t>(r);
-  }
+  if (auto s = file::pread_exact(fd, b.data(), n, static_cast<off_t>(offset)); !s)
+    return Error{"journal segment: " + s.error().message, s.error().sys_errno};
   return b;
 }
 
@@ -97,14 +91,14 @@ Result<JournalSegment> read_segment(int fd) {
   if (::fstat(fd, &st) < 0) return sys_error("fstat journal segment");
   uint64_t end = std::min<uint64_t>(static_cast<uint64_t>(st.st_size), kSegmentReadMax);
   if (end < kSegmentHeaderSize) return Error{"journal segment without a header"};
-  auto head = pread_exact(fd, 0, kSegmentHeaderSize);
+  auto head = read_at(fd, 0, kSegmentHeaderSize);
   if (!head) return head.error();
   if (!sealed_ok(*head, "BZJS") || get(*head, 4, 4) != 1) return Error{"journal segment header is damaged"};
   JournalSegment seg;
   seg.serial = get(*head, 8, 8);
   std::memcpy(seg.boot.data(), head->data() + 16, seg.boot.size());
   for (uint64_t at = kSegmentHeaderSize; at + kRecordHeaderSize <= end;) {
-    auto h = pread_exact(fd, at, kRecordHeaderSize);
+    auto h = read_at(fd, at, kRecordHeaderSize);
     if (!h || !sealed_ok(*h, "BZJR") || get(*h, 8, 8) != seg.serial) break;
     JournalRecord r;
     r.id.assign(h->data() + 28, kIdSize);
@@ -119,7 +113,7 @@ Result<JournalSegment> read_segment(int fd) {
 }
 
 Result<std::string> read_content(int fd, const JournalRecord& r) {
-  auto content = pread_exact(fd, r.offset, r.length);
+  auto content = read_at(fd, r.offset, r.length);
   if (!content) return content.error();
   if (crc32_of(*content) != r.crc) return Error{"journal record " + r.id + " is torn (CRC mismatch)"};
   return content;

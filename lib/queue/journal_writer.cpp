@@ -9,6 +9,7 @@
 
 #include <cerrno>
 
+#include "lib/file/file.h"
 #include "lib/log/log.h"
 #include "lib/queue/journal.h"
 #include "lib/queue/queue.h"
@@ -17,17 +18,6 @@ namespace buzon::queue {
 namespace {
 
 constexpr size_t kKeptBuffer = 64 << 10;
-
-Status pread_all(int fd, char* p, size_t n) {
-  for (size_t got = 0; got < n;) {
-    ssize_t r = ::pread(fd, p + got, n - got, static_cast<off_t>(got));
-    if (r < 0 && errno == EINTR) continue;
-    if (r < 0) return sys_error("read queue file");
-    if (r == 0) return Error{"queue file shrank while being journaled"};
-    got += static_cast<size_t>(r);
-  }
-  return {};
-}
 
 Status pwritev_all(int fd, iovec* iov, int n, uint64_t offset) {
   while (n > 0) {
@@ -49,8 +39,7 @@ Status pwritev_all(int fd, iovec* iov, int n, uint64_t offset) {
 }  // namespace
 
 JournalWriter::JournalWriter(event::Loop& loop, std::string queue_dir)
-    : loop_(loop),
-      dir_(std::move(queue_dir) + "/" + kJournalDir),
+    : dir_(std::move(queue_dir) + "/" + kJournalDir),
       age_timer_(loop, -1, 0, [this](short) { seal(); }),
       fsync_(loop) {
   if (auto boot = current_boot_id()) boot_ = *boot;
@@ -98,7 +87,8 @@ Status JournalWriter::append(int fd, const std::string& id, Done done) {
   std::string big;
   std::string& buf = size <= kKeptBuffer ? buf_ : big;
   buf.resize(size);
-  if (auto s = pread_all(fd, buf.data(), size); !s) return s;
+  if (auto s = file::pread_exact(fd, buf.data(), size, 0); !s)
+    return Error{"read queue file " + id + ": " + s.error().message, s.error().sys_errno};
   std::string head = encode_record_header(current_->serial, id, size, crc32_of(buf));
   iovec iov[2] = {{head.data(), head.size()}, {buf.data(), buf.size()}};
   // A record written only in part is overwritten by the next one: end

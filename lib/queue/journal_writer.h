@@ -64,7 +64,6 @@ class JournalWriter {
   void synced(Segment* s, int err);
   void close_if_done(Segment* s);
 
-  event::Loop& loop_;
   std::string dir_;
   std::optional<BootId> boot_;  // none: no journal (each file is fsync'ed)
   std::unique_ptr<Segment> current_;

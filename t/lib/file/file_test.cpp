@@ -1,5 +1,8 @@
 #include <catch2/catch.hpp>
 
+#include <cerrno>
+
+#include <fcntl.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -40,6 +43,24 @@ TEST_CASE("file: read_file limit at and over", "[file]") {
   REQUIRE_FALSE(r);
   CHECK(r.error().message.find("too long") != std::string::npos);
   CHECK_FALSE(file::read_file(t.path + "/missing", 10));
+}
+
+TEST_CASE("file: pread_exact reads n bytes at an offset, or fails when the file ends first", "[file]") {
+  TempDir t;
+  std::string p = t.path + "/f";
+  REQUIRE(file::write_atomic(p, "0123456789"));
+  int fd = ::open(p.c_str(), O_RDONLY);
+  REQUIRE(fd >= 0);
+  char buf[8] = {};
+  REQUIRE(file::pread_exact(fd, buf, 4, 3));
+  CHECK(std::string(buf, 4) == "3456");
+  auto past = file::pread_exact(fd, buf, 4, 8);
+  REQUIRE_FALSE(past);
+  CHECK(past.error().sys_errno == 0);
+  ::close(fd);
+  auto closed = file::pread_exact(fd, buf, 1, 0);
+  REQUIRE_FALSE(closed);
+  CHECK(closed.error().sys_errno == EBADF);
 }
 
 TEST_CASE("file: make_dirs and dirname", "[file]") {
