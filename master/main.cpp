@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -60,6 +61,17 @@ void say_ready(int fd) {
   close(fd);
 }
 
+// The daemons inherit this: one smtpd or pop3d process serves up to its
+// *_process_client_limit (1,000) clients, each with a socket and more (a
+// queue file, a mailbox), past the usual soft limit of 1,024. As Postfix's
+// master, raise the soft limit to the hard one.
+void raise_open_file_limit() {
+  struct rlimit rl {};
+  if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= rl.rlim_max) return;
+  rl.rlim_cur = rl.rlim_max;
+  if (setrlimit(RLIMIT_NOFILE, &rl) < 0) log::warning(sys_error("setrlimit RLIMIT_NOFILE").message);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -75,6 +87,7 @@ int main(int argc, char** argv) {
   if (!cf) log::fatal(cf.error().message);
   log::init("master", *cf);
   if (opts->debug) log::also_stderr(true);
+  raise_open_file_limit();
   auto st = master::load_settings(*cf);
   if (!st) log::fatal(st.error().message);
   auto services = config::load_master_cf(dir, *cf);

@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <memory>
 #include <unordered_map>
@@ -50,18 +52,20 @@ class UidListLock {
 };
 
 // The CRLF size of a file: its size plus one byte per LF without a CR.
+// The LFs are found with memchr (vectorised): a loop over every byte was
+// most of a POP3 login's time for a mailbox of files without ",W=".
 Result<uint64_t> crlf_size(int fd) {
   char buf[65536];
   uint64_t size = 0, bare = 0;
-  char prev = '\0';
+  char prev = '\0';  // the byte before buf[0]
   for (off_t at = 0;;) {
     ssize_t n = ::pread(fd, buf, sizeof buf, at);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return sys_error("read message");
-    for (ssize_t i = 0; i < n; ++i) {
-      if (buf[i] == '\n' && prev != '\r') ++bare;
-      prev = buf[i];
-    }
+    const char* end = buf + n;
+    for (const char* lf = buf; (lf = static_cast<const char*>(std::memchr(lf, '\n', end - lf))); ++lf)
+      if ((lf == buf ? prev : lf[-1]) != '\r') ++bare;
+    if (n > 0) prev = end[-1];
     size += static_cast<uint64_t>(n);
     at += n;
     // A short read is the end of a regular file: no second read to learn it.
@@ -127,7 +131,12 @@ Result<Maildir> Maildir::open(const std::string& dir) {
     if (::lstat(p.c_str(), &st) < 0) return sys_error("lstat " + p);
     if (!S_ISDIR(st.st_mode)) return Error{p + " is not a directory", ENOTDIR};
   }
-  Maildir m(dir);
+  // Message files are reached through this descriptor, not by walking the
+  // whole path again for every open, rename and unlink (a POP3 session
+  // renames each message it retrieved when it ends).
+  Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!fd) return sys_error("open " + dir);
+  Maildir m(dir, std::move(fd));
   if (auto s = m.sync(); !s) return s.error();
   return m;
 }
@@ -165,7 +174,7 @@ Status Maildir::sync() {
     if (list->next_uid == UINT32_MAX) return Error{dir_ + ": UID space exhausted"};
     auto vsize = vsize_from_name(base);
     if (!vsize) {
-      Fd fd(::open((dir_ + "/" + name).c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+      Fd fd(::openat(dir_fd_.get(), name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
       if (!fd) continue;  // gone or renamed meanwhile: the next sync sees it
       auto size = crlf_size(fd.get());
       if (!size) return size.error();
@@ -197,10 +206,9 @@ bool Maildir::relocate(size_t i) {
 
 Result<Fd> Maildir::open_message(size_t i) {
   for (int attempt = 0; attempt < 2; ++attempt) {
-    std::string p = dir_ + "/" + messages_[i].name;
-    Fd fd(::open(p.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+    Fd fd(::openat(dir_fd_.get(), messages_[i].name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
     if (fd) return fd;
-    if (errno != ENOENT || attempt == 1 || !relocate(i)) return sys_error("open " + p);
+    if (errno != ENOENT || attempt == 1 || !relocate(i)) return sys_error("open " + dir_ + "/" + messages_[i].name);
   }
   return Error{"unreachable"};
 }
@@ -210,7 +218,7 @@ Status Maildir::set_flags(size_t i, std::string_view flags) {
   std::string want = "cur/" + m.base + ":2," + sorted_flags(flags);
   for (int attempt = 0; attempt < 2; ++attempt) {
     if (m.name == want) return {};
-    if (::rename((dir_ + "/" + m.name).c_str(), (dir_ + "/" + want).c_str()) == 0) {
+    if (::renameat(dir_fd_.get(), m.name.c_str(), dir_fd_.get(), want.c_str()) == 0) {
       m.name = want;
       m.flags = maildir_flags(want);
       return {};
@@ -222,7 +230,7 @@ Status Maildir::set_flags(size_t i, std::string_view flags) {
 
 Status Maildir::expunge(size_t i) {
   for (int attempt = 0; attempt < 2; ++attempt) {
-    if (::unlink((dir_ + "/" + messages_[i].name).c_str()) == 0) return {};
+    if (::unlinkat(dir_fd_.get(), messages_[i].name.c_str(), 0) == 0) return {};
     if (errno != ENOENT) return sys_error("unlink " + dir_ + "/" + messages_[i].name);
     if (attempt == 1 || !relocate(i)) return {};  // already gone
   }

@@ -51,10 +51,11 @@ class Maildir {
   Status expunge(size_t i);
 
  private:
-  explicit Maildir(std::string dir) : dir_(std::move(dir)) {}
+  Maildir(std::string dir, Fd dir_fd) : dir_(std::move(dir)), dir_fd_(std::move(dir_fd)) {}
   // Finds the current name of message i again after a failed access.
   bool relocate(size_t i);
-  std::string dir_;
+  std::string dir_;  // for messages and the uid list
+  Fd dir_fd_;        // the folder, for its message files
   uint32_t uidvalidity_ = 0;
   std::vector<MaildirMessage> messages_;
 };

@@ -37,6 +37,11 @@ class DataEncoder {
     MidCr,      // inside a line, last byte was a held-back '\r'
     Ended,      // a lone '.' line ended the input
   };
+  // Copies in[i..] up to the next CR or LF (only in state Mid); returns
+  // where it stopped.
+  size_t copy_run(std::string_view in, size_t i, std::string& out);
+  // One byte through the state machine.
+  void step(char c, std::string& out);
   void mid_byte(char c, std::string& out);
   void dot_line_end(std::string& out);
 

@@ -3,13 +3,14 @@
 config typos reported with file:line, no start on a bad config, one master
 per queue directory, a session in DATA survives reload."""
 import os
+import resource
 import smtplib
 import socket
 import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
-from buzon_instance import Instance, main, wait_for, split_mbox, BUILD  # noqa: E402
+from buzon_instance import Instance, main, wait_for, split_mbox, port_free, BUILD, BUZON  # noqa: E402
 
 
 def append(path, text):
@@ -111,8 +112,39 @@ def test_smtpd_crash_is_restarted():
         assert "killed by signal 9" in inst.maillog()
 
 
+def open_file_limits(pid):
+    with open("/proc/%d/limits" % pid) as f:
+        for line in f:
+            if line.startswith("Max open files"):
+                soft, hard = line.split()[3:5]
+                return soft, hard
+    raise AssertionError("no Max open files in /proc/%d/limits" % pid)
+
+
+def test_daemons_get_the_hard_open_file_limit():
+    """Started with a soft descriptor limit of 256, master raises it to the
+    hard limit for itself and every daemon, as Postfix's master does: one
+    smtpd or pop3d serves up to 1,000 clients."""
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    assert hard == resource.RLIM_INFINITY or hard > 256, "this test needs a hard limit above 256"
+    with Instance() as inst:
+        def low_soft_limit():
+            resource.setrlimit(resource.RLIMIT_NOFILE, (256, hard))
+        subprocess.run([BUZON, "-c", inst.root, "start"], env=inst.env(), preexec_fn=low_soft_limit,
+                       check=True, capture_output=True, timeout=60)
+        inst.started = True
+        wait_for("SMTP listener", lambda: not port_free(inst.smtp_port))
+        with socket.create_connection(("127.0.0.1", inst.smtp_port), timeout=10) as client:
+            client.recv(512)  # the greeting: an smtpd runs
+            wait_for("qmgr", lambda: inst.pids("qmgr"))
+            for name in ("master", "qmgr", "smtpd"):
+                soft, got_hard = open_file_limits(inst.pids(name)[0])
+                assert soft == got_hard, "%s: soft %s, hard %s" % (name, soft, got_hard)
+                assert soft != "256", name
+
+
 if __name__ == "__main__":
     main([test_typo_in_main_cf, test_bad_value_and_master_cf_error,
           test_start_status_stop_and_single_master, test_start_fails_when_a_port_is_taken,
           test_session_in_data_survives_reload,
-          test_smtpd_crash_is_restarted])
+          test_smtpd_crash_is_restarted, test_daemons_get_the_hard_open_file_limit])

@@ -145,3 +145,24 @@ TEST_CASE("maildir: the CRLF size of files around the read size", "[mailbox][mai
   REQUIRE(m->messages().size() == sizes.size());
   for (size_t i = 0; i < sizes.size(); ++i) CHECK(m->messages()[i].vsize == sizes[i] + 1);
 }
+
+TEST_CASE("maildir: a CRLF split by the read size is one line end", "[mailbox][maildir][limits]") {
+  const size_t k = 65536;
+  TempMaildir t;
+  REQUIRE(Maildir::open(t.dir));
+  std::string split(2 * k, 'x');
+  split[k - 1] = '\r';
+  split[k] = '\n';  // CRLF across the two reads: not bare
+  split.back() = '\n';  // bare
+  t.put("new/3000.A.host", split);
+  std::string after(2 * k, 'x');
+  after[k] = '\n';  // first byte of the second read, after an 'x': bare
+  t.put("new/3001.B.host", after);
+  t.put("new/3002.C.host", "\n\r\n\r\r\n\n");  // LF first, CRLF, CR CRLF, LF: 2 bare
+  auto m = Maildir::open(t.dir);
+  REQUIRE(m);
+  REQUIRE(m->messages().size() == 3);
+  CHECK(m->messages()[0].vsize == 2 * k + 1);
+  CHECK(m->messages()[1].vsize == 2 * k + 1);
+  CHECK(m->messages()[2].vsize == 7 + 2);
+}

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -88,4 +90,52 @@ TEST_CASE("data: long lines stream without being held", "[data]") {
   out.clear();
   e.finish(out);
   CHECK(out == "\r\n.\r\n");
+}
+
+namespace {
+
+// The rules written out line by line, independently of the state machine:
+// a line ends at LF, one CR before that LF belongs to the line end, a line
+// that starts with '.' gets another, and a last line without LF is ended
+// (a CR at its very end taken as the line end); with dot_ends_input a
+// line that is exactly "." ends the input.
+std::string reference(const std::string& in, bool dot_ends_input) {
+  std::string out;
+  size_t start = 0;
+  while (start < in.size()) {
+    size_t lf = in.find('\n', start);
+    size_t end = lf == std::string::npos ? in.size() : lf;
+    std::string line = in.substr(start, end - start);
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (dot_ends_input && line == ".") break;
+    if (!line.empty() && line.front() == '.') out += '.';
+    out += line + "\r\n";
+    start = end + 1;
+  }
+  return out + ".\r\n";
+}
+
+}  // namespace
+
+TEST_CASE("data: random inputs in random chunks match the line-by-line rules", "[data]") {
+  // Mostly plain bytes, as in real mail, with dots, CRs and LFs anywhere:
+  // the plain runs are copied in one go, the rest byte by byte, and a chunk
+  // may end anywhere, inside a CRLF or right after a leading dot.
+  const char alphabet[] = {'.', '\r', '\n', 'a', 'b', 'c', 'd', 'e', 'f', 'g'};
+  std::mt19937 rng(7);
+  for (int round = 0; round < 4000; ++round) {
+    bool dot_ends_input = round % 2;
+    std::string in(rng() % 200, ' ');
+    for (char& c : in) c = alphabet[rng() % sizeof alphabet];
+    DataEncoder e(dot_ends_input);
+    std::string out;
+    for (size_t at = 0; at < in.size();) {
+      size_t n = std::min<size_t>(in.size() - at, 1 + rng() % 40);
+      e.feed(std::string_view(in).substr(at, n), out);
+      at += n;
+    }
+    e.finish(out);
+    INFO("input #" << round);
+    REQUIRE(out == reference(in, dot_ends_input));
+  }
 }
