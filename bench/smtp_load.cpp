@@ -33,7 +33,6 @@
 #include <netinet/tcp.h>
 #include <signal.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -44,6 +43,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/bev_write.h"
 #include "bench/message.h"
 #include "bench/stats.h"
 #include "lib/event/event.h"
@@ -328,20 +328,7 @@ class Session {
     write("QUIT\r\n");
   }
 
-  // A reply-sized write goes straight to the socket when nothing is queued
-  // before it: through the bufferevent every write would add and then remove
-  // a write event (two epoll_ctl calls), work the load generator would take
-  // from the two CPUs it shares with the server it measures. What the socket
-  // does not take (or an error, which the bufferevent then reports) goes the
-  // usual way.
-  void write(const std::string& s) {
-    size_t sent = 0;
-    if (evbuffer_get_length(bufferevent_get_output(bev_.get())) == 0) {
-      ssize_t n = ::send(bufferevent_getfd(bev_.get()), s.data(), s.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-      if (n > 0) sent = static_cast<size_t>(n);
-    }
-    if (sent < s.size()) bufferevent_write(bev_.get(), s.data() + sent, s.size() - sent);
-  }
+  void write(const std::string& s) { bench::write_now(bev_.get(), s); }
 
   void fail(int code, const std::string& why) {
     if (phase_ == Phase::Done) return;
