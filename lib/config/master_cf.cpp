@@ -142,6 +142,16 @@ Result<std::vector<Service>> parse_master_cf(std::string_view text, const std::s
       if (!v) return Error{at + "bad " + kFlagNames[i] + " field: " + shown(col[2 + i]) + " (expected y, n or -)"};
       *flags[i] = *v;
     }
+    // A jailed daemon would not find what it reads outside queue_directory:
+    // smtpd the passwd and alias files and maps it checks recipients
+    // against (every local recipient would be refused), local and pop3d
+    // the mailboxes, every daemon /dev/log. Postfix needs proxymap and
+    // copies of /etc for that; Buzon does not have them yet, so a chroot
+    // is refused here rather than failing at the first message. (daemon
+    // -r and privilege::chroot_to stay for when it does.)
+    if (s.chroot)
+      return Error{at + "chroot y is not supported: the daemons read files outside queue_directory "
+                        "(passwd and alias files, maps, mailboxes, /dev/log); write n or -"};
 
     // "300?" (Postfix: send the wakeup only once the service was used) is
     // accepted; Buzon always sends it.

@@ -40,6 +40,17 @@ def test_bad_value_and_master_cf_error():
         append(inst.path("master.cf"), "bogus   inet  n - n - - smtpd -o no_such_param=1\n")
         p = inst.run("check", check=False)
         assert p.returncode != 0 and "master.cf:" in p.stderr, p.stderr
+    with Instance() as inst:
+        # A line as Postfix's Debian master.cf writes them: chroot y is
+        # refused with its line, by check and by start, not left to fail
+        # in the jail at the first message.
+        append(inst.path("master.cf"), "127.0.0.1:%d inet n - y - - smtpd\n" % (inst.smtp_port + 1))
+        nlines = open(inst.path("master.cf")).read().count("\n")
+        for command in ("check", "start"):
+            p = inst.run(command, check=False)
+            assert p.returncode != 0, command
+            assert "master.cf:%d: chroot y is not supported" % nlines in p.stderr, p.stderr
+        assert not inst.pids("master")
 
 
 def test_start_status_stop_and_single_master():
