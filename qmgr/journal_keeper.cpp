@@ -1,17 +1,16 @@
 #include "qmgr/journal_keeper.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <vector>
 
 #include "lib/file/file.h"
 #include "lib/log/log.h"
 #include "lib/queue/queue.h"
+#include "qmgr/queue_dirs.h"
 
 namespace buzon::qmgr {
 namespace {
@@ -122,23 +121,16 @@ Status make_durable(const std::string& qdir, const JournalSegment& seg) {
   return {};
 }
 
-std::vector<std::string> segment_names(const std::string& dir) {
-  std::vector<std::string> names;
-  DIR* d = ::opendir(dir.c_str());
-  if (!d) return names;
-  while (dirent* e = ::readdir(d))
-    if (queue::id_ok(e->d_name)) names.emplace_back(e->d_name);
-  ::closedir(d);
-  std::sort(names.begin(), names.end());
-  return names;
-}
-
 }  // namespace
 
 SweepResult sweep_journal(const std::string& queue_dir, const queue::BootId& boot) {
   SweepResult res;
   std::string dir = queue_dir + "/" + queue::kJournalDir;
-  for (const std::string& name : segment_names(dir)) {
+  // Segments are named by queue ID, as queue files: listed the same way.
+  // No journal/ (or an unreadable one): nothing to sweep.
+  auto names = list_queue(queue_dir, queue::kJournalDir);
+  if (!names) return res;
+  for (const std::string& name : *names) {
     std::string path = dir + "/" + name;
     Fd fd(::open(path.c_str(), O_RDWR | O_NOFOLLOW | O_CLOEXEC));
     struct stat st{};
