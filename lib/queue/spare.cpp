@@ -60,6 +60,12 @@ bool still_named(int fd, const std::string& path) {
 }  // namespace
 
 bool keep_spare(const std::string& queue_dir, const std::string& path) {
+  // Locked before it takes a slot's name, until it is empty: no taker can
+  // have it before. Locked after the rename instead, a taker could take
+  // it, write a message into it and rename it into incoming/ between the
+  // keeper's rename and its lock, which then emptied an accepted message.
+  Fd fd = open_locked(path);
+  if (!fd) return false;
   unsigned at = g_keep_at.load(std::memory_order_relaxed);
   for (unsigned i = 0; i < kKeepTries; ++i) {
     std::string slot = slot_path(queue_dir, at + i);
@@ -70,8 +76,8 @@ bool keep_spare(const std::string& queue_dir, const std::string& path) {
     g_keep_at.store(at + i + 1, std::memory_order_relaxed);
     // Emptied after the rename, so that a crash in between leaves a spare
     // with a message in it (emptied when taken), never an empty file where
-    // a message was. A taker that has it locked already empties it itself.
-    if (Fd fd = open_locked(slot)) (void)::ftruncate(fd.get(), 0);
+    // a message was.
+    (void)::ftruncate(fd.get(), 0);
     return true;
   }
   return false;

@@ -14,9 +14,9 @@
 // its message into the spare where it lies, under its lock, and renames it
 // into incoming/ when complete: one rename per message fewer than a move to
 // tmp/ID first. A spare holds no message: it is emptied when kept and
-// again when taken, each time under its lock, so a keeper never empties a
-// file a taker has begun to write; what a killed taker wrote is emptied by
-// the next.
+// again when taken, each time under its lock (the keeper's taken before
+// the file gets its slot's name), so a keeper never empties a file a taker
+// has begun to write; what a killed taker wrote is emptied by the next.
 #pragma once
 #include <optional>
 #include <string>
@@ -28,8 +28,9 @@ namespace buzon::queue {
 constexpr unsigned kSpareSlots = 256;
 
 // Makes `path`, the file of a finished message, a spare in queue_dir/tmp;
-// false when the slots tried were all taken (the ring is full) or the
-// rename failed: the caller then unlinks the file as before.
+// false when the slots tried were all taken (the ring is full), the file
+// could not be locked or the rename failed: the caller then unlinks the
+// file as before.
 bool keep_spare(const std::string& queue_dir, const std::string& path);
 
 struct Spare {
