@@ -219,6 +219,19 @@ class Instance:
         except FileNotFoundError:
             return ""
 
+    def wait_log(self, *texts, timeout=20):
+        """The maillog once it holds every one of texts. A daemon logs what
+        it did after doing it (qmgr after local's answer, pop3d after its
+        last reply), so a client can see the effect before the line."""
+        def holds_all():
+            log = self.maillog()
+            return log if all(t in log for t in texts) else None
+        try:
+            return wait_for("log lines", holds_all, timeout)
+        except AssertionError:
+            missing = [t for t in texts if t not in self.maillog()]
+            raise AssertionError("timed out waiting for log lines %r in:\n%s" % (missing, self.maillog()[-3000:]))
+
     def queue_files(self):
         """Messages in the queue: files of every queue folder but the
         spare (empty, reused) files qmgr keeps in tmp/."""

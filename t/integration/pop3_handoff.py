@@ -61,8 +61,7 @@ def test_handoff_plain_tls_and_pipelining():
         assert replies[3] == b"+OK Logging out.\r\n", replies
         s.close()
 
-        log = inst.maillog()
-        assert "pop3-session" in log and "reason=Logged out" in log, log[-3000:]
+        log = inst.wait_log("pop3-session", "reason=Logged out")  # logged after the last reply
         assert "authd refused the ticket" not in log, log[-3000:]
 
 
