@@ -86,6 +86,8 @@ def test_queue_file_of_a_delivered_message_is_reused():
             assert s.sendmail("alice@example.test", ["bob@example.test"], first) == {}
         wait_for("first delivery", lambda: len(split_mbox(inst.read_mbox("bob"))) == 1)
         inst.wait_queue_empty()
+        # qmgr empties the file after it takes a spare's name, then logs removed.
+        inst.wait_log(": removed")
         spares = wait_for("a spare", inst.spare_files)
         assert len(spares) == 1, spares
         (name, inode), = spares.items()
