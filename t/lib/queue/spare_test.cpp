@@ -95,6 +95,19 @@ TEST_CASE("spare: a taker finds none in an empty ring, and a full ring takes no 
   CHECK(q.spares().size() == queue::kSpareSlots);
 }
 
+TEST_CASE("spare: a finished file that someone holds locked never becomes a spare", "[queue][spare]") {
+  // The keeper locks before it renames: a file named spare.N is either
+  // empty or locked by whoever will empty it. Renamed first, a taker could
+  // fill it with a message that the keeper's truncation then destroyed.
+  Queue q;
+  std::string done = q.write("active/0000000000000000C", "a message a taker is writing");
+  Fd holder(::open(done.c_str(), O_RDONLY | O_CLOEXEC));
+  REQUIRE(::flock(holder.get(), LOCK_EX | LOCK_NB) == 0);
+  CHECK_FALSE(queue::keep_spare(q.path, done));
+  CHECK(q.spares().empty());
+  CHECK(q.read("active/0000000000000000C") == "a message a taker is writing");
+}
+
 TEST_CASE("spare: a taken spare is empty, stays where it is, and is locked against others", "[queue][spare]") {
   Queue q;
   q.fill_ring();
