@@ -185,11 +185,7 @@ class Instance:
         return self.path("home", user, "Maildir", "new")
 
     def read_mbox(self, user):
-        try:
-            with open(self.mbox(user), "rb") as f:
-                return f.read()
-        except FileNotFoundError:
-            return b""
+        return read_file(self.mbox(user))
 
     def maildir_messages(self, user):
         d = self.maildir_new(user)
@@ -271,6 +267,15 @@ class Instance:
                     and self.root.encode() in argv):
                 found[int(pid)] = ppid
         return [pid for pid, ppid in found.items() if forks or ppid not in found]
+
+
+def read_file(path):
+    """The file's bytes; empty when it does not exist (yet)."""
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except FileNotFoundError:
+        return b""
 
 
 def split_mbox(data):

@@ -15,7 +15,7 @@ import smtplib
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
-from buzon_instance import Instance, main, wait_for, split_mbox  # noqa: E402
+from buzon_instance import Instance, main, wait_for, split_mbox, read_file  # noqa: E402
 
 SENDER = "alice@example.test"
 
@@ -38,14 +38,6 @@ def maildir_files(inst, *parts):
         with open(os.path.join(d, name), "rb") as f:
             out.append(f.read())
     return out
-
-
-def read_file(path):
-    try:
-        with open(path, "rb") as f:
-            return f.read()
-    except FileNotFoundError:
-        return b""
 
 
 def check_delivered(data, rcpt, subject, body="hello\n"):
